@@ -1,0 +1,35 @@
+# Fresh machine: `make gw` runs the main study, `make test` runs the tests; both create .venv first.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: venv gw smoke test lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	# torch first and pinned: the CPU build on local disk, never an unpinned multi-GB CUDA build
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+gw: $(STAMP)
+	$(PY) -m anomaly_lab +experiment=gw_cnnae $(ARGS)
+
+smoke: $(STAMP)
+	$(PY) -m anomaly_lab +experiment=gw_cnnae debug=smoke $(ARGS)
+
+test: $(STAMP)
+	$(PY) -m pytest -q $(ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+bench: $(STAMP)
+	$(PY) -m anomaly_lab.bench $(ARGS)
+
+clean:
+	rm -rf logs outputs multirun .cache .pytest_cache

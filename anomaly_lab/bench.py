@@ -1,0 +1,148 @@
+"""`make bench`: our Lightning training and scoring paths against a plain PyTorch loop, as ratios from one run.
+
+Writes experiments/benchmarks.md. Same network, same data tensor, same batch size and optimiser; each
+path gets one warm-up epoch, then the timed ones. Run it on an otherwise idle machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import time
+from pathlib import Path
+
+import lightning as L
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+
+from anomaly_lab.models.autoencoder import AutoencoderModule, reconstruction_error
+from anomaly_lab.models.nets.conv1d import Conv1dAutoencoder
+
+
+def _net(seed: int) -> torch.nn.Module:
+    torch.manual_seed(seed)
+    return Conv1dAutoencoder()
+
+
+def plain_training(x: torch.Tensor, batch_size: int, epochs: int, seed: int) -> float:
+    """Samples per second of a hand-written loop: shuffle, forward, MSE, backward, Adam step."""
+    net = _net(seed)
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+    loader = DataLoader(TensorDataset(x, torch.zeros(len(x))), batch_size=batch_size, shuffle=True)
+    net.train()
+    start = 0.0
+    for epoch in range(epochs + 1):
+        if epoch == 1:
+            start = time.perf_counter()
+        for xb, _ in loader:
+            opt.zero_grad(set_to_none=True)
+            loss = reconstruction_error(xb, net(xb)).mean()
+            loss.backward()
+            opt.step()
+    return epochs * len(x) / (time.perf_counter() - start)
+
+
+class _EpochTimer(L.Callback):
+    def __init__(self) -> None:
+        self.starts: list[float] = []
+        self.ends: list[float] = []
+
+    def on_train_epoch_start(self, trainer: L.Trainer, module: L.LightningModule) -> None:
+        self.starts.append(time.perf_counter())
+
+    def on_train_epoch_end(self, trainer: L.Trainer, module: L.LightningModule) -> None:
+        self.ends.append(time.perf_counter())
+
+
+def lightning_training(x: torch.Tensor, batch_size: int, epochs: int, seed: int) -> float:
+    """Samples per second of our AutoencoderModule under the Lightning Trainer (epoch-level logging on)."""
+    module = AutoencoderModule(_net(seed), optimizer=lambda params: torch.optim.Adam(params, lr=1e-3))
+    loader = DataLoader(TensorDataset(x, torch.zeros(len(x))), batch_size=batch_size, shuffle=True)
+    timer = _EpochTimer()
+    trainer = L.Trainer(
+        max_epochs=epochs + 1, accelerator="cpu", devices=1, logger=False, callbacks=[timer],
+        enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False,
+        limit_val_batches=0, num_sanity_val_steps=0,
+    )  # fmt: skip
+    trainer.fit(module, train_dataloaders=loader)
+    return epochs * len(x) / (timer.ends[-1] - timer.starts[1])
+
+
+def plain_scoring(x: torch.Tensor, batch_size: int, seed: int) -> float:
+    net = _net(seed).eval()
+    with torch.inference_mode():
+        net(x[:batch_size])
+        start = time.perf_counter()
+        for i in range(0, len(x), batch_size):
+            reconstruction_error(x[i : i + batch_size], net(x[i : i + batch_size]))
+    return len(x) / (time.perf_counter() - start)
+
+
+def lightning_scoring(x: torch.Tensor, batch_size: int, seed: int) -> float:
+    module = AutoencoderModule(_net(seed), optimizer=lambda params: torch.optim.Adam(params))
+    loader = DataLoader(TensorDataset(x, torch.zeros(len(x))), batch_size=batch_size)
+    trainer = L.Trainer(accelerator="cpu", devices=1, logger=False, enable_progress_bar=False)
+    trainer.predict(module, dataloaders=DataLoader(TensorDataset(x[:batch_size], torch.zeros(batch_size))))
+    start = time.perf_counter()
+    trainer.predict(module, dataloaders=loader)
+    return len(x) / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=4096, help="training windows")
+    parser.add_argument("--length", type=int, default=512, help="samples per window (0.25 s at 2048 Hz)")
+    parser.add_argument("--batch-size", type=int, default=256)
+    parser.add_argument("--epochs", type=int, default=3, help="timed epochs after one warm-up epoch")
+    parser.add_argument("--repeats", type=int, default=2, help="alternating repeats of both paths")
+    parser.add_argument("--out", type=Path, default=Path("experiments/benchmarks.md"))
+    args = parser.parse_args()
+
+    x = torch.from_numpy(np.random.default_rng(0).standard_normal((args.n, 1, args.length), dtype=np.float32))
+    train_plain, train_ours, score_plain, score_ours = [], [], [], []
+    for r in range(args.repeats):  # alternate so drifts in machine load hit both paths alike
+        train_plain.append(plain_training(x, args.batch_size, args.epochs, r))
+        train_ours.append(lightning_training(x, args.batch_size, args.epochs, r))
+        score_plain.append(plain_scoring(x, args.batch_size, r))
+        score_ours.append(lightning_scoring(x, args.batch_size, r))
+    rows = [
+        ("training (windows/s)", np.median(train_ours), np.median(train_plain)),
+        ("scoring (windows/s)", np.median(score_ours), np.median(score_plain)),
+    ]
+    cmd = (
+        f"python -m anomaly_lab.bench --n {args.n} --length {args.length} --batch-size {args.batch_size} "
+        f"--epochs {args.epochs} --repeats {args.repeats}"
+    )
+    lines = [
+        "## 1-D CNN autoencoder (gw_cnnae network): Lightning path vs plain PyTorch loop",
+        "",
+        f"Regenerate: `make bench` (runs `{cmd}`).",
+        "",
+        f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"torch {torch.__version__}, {torch.get_num_threads()} threads, CPU. "
+        f"{args.n} windows x {args.length} samples, batch {args.batch_size}, median of {args.repeats} repeats.",
+        "",
+        "| path | ours (Lightning) | plain PyTorch | ours / plain |",
+        "|---|---:|---:|---:|",
+        *[f"| {name} | {o:.1f} | {p:.1f} | {o / p:.3f} |" for name, o, p in rows],
+        "",
+    ]
+    write_section(args.out, "## 1-D CNN autoencoder (gw_cnnae network)", "\n".join(lines))
+    print("\n".join(lines))
+
+
+def write_section(path: Path, heading: str, text: str) -> None:
+    """Replace the section starting with `heading` in `path` (other studies keep their sections)."""
+    old = path.read_text() if path.is_file() else "# Benchmarks\n\n"
+    parts = old.split("\n## ")
+    kept = [parts[0].rstrip() + "\n"] + ["## " + p for p in parts[1:] if not ("## " + p).startswith(heading)]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text("\n".join(s.rstrip() + "\n" for s in [*kept, text]))
+    os.replace(tmp, path)
+
+
+if __name__ == "__main__":
+    main()

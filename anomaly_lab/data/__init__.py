@@ -1,0 +1,1 @@
+"""Datasets: one LightningDataModule per dataset, with public-format readers and embedded generators."""

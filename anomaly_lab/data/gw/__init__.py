@@ -1,0 +1,1 @@
+"""Gravitational-wave strain: design-PSD noise or GWOSC files, whitened windows, BBH injections."""

@@ -1,0 +1,52 @@
+"""1-D convolutional autoencoder for time series (Morawski et al. 2021: 256, 128, 256 filters, kernel 3)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+
+
+class Conv1dAutoencoder(nn.Module):
+    """Encoder: conv + ReLU + max-pool per entry of `encoder_channels`; decoder: upsample + conv + ReLU
+    per entry of `decoder_channels`; a final linear conv maps back to `in_channels`.
+
+    The input length must be divisible by 2**len(encoder_channels) so the output matches the input.
+    """
+
+    def __init__(
+        self,
+        in_channels: int = 1,
+        encoder_channels: Sequence[int] = (256, 128),
+        decoder_channels: Sequence[int] = (256,),
+        kernel_size: int = 3,
+        pool: int = 2,
+    ) -> None:
+        super().__init__()
+        if len(decoder_channels) > len(encoder_channels):
+            raise ValueError("model.net: more decoder than encoder stages cannot restore the input length")
+        pad = kernel_size // 2
+        layers: list[nn.Module] = []
+        c = in_channels
+        for out in encoder_channels:
+            layers += [nn.Conv1d(c, out, kernel_size, padding=pad), nn.ReLU(), nn.MaxPool1d(pool)]
+            c = out
+        self.encoder = nn.Sequential(*layers)
+        layers = []
+        n_up = len(encoder_channels)
+        for out in decoder_channels:
+            layers += [nn.Upsample(scale_factor=pool), nn.Conv1d(c, out, kernel_size, padding=pad), nn.ReLU()]
+            c = out
+            n_up -= 1
+        # any pooling stage without its own decoder conv is undone before the output conv
+        if n_up:
+            layers.append(nn.Upsample(scale_factor=pool**n_up))
+        layers.append(nn.Conv1d(c, in_channels, kernel_size, padding=pad))
+        self.decoder = nn.Sequential(*layers)
+        self.downsampling = pool ** len(encoder_channels)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.shape[-1] % self.downsampling:
+            raise ValueError(f"input length {x.shape[-1]} is not divisible by {self.downsampling}")
+        return self.decoder(self.encoder(x))

@@ -1,0 +1,88 @@
+"""The one flow every study runs: fit on background, threshold on validation, score the test mix, report."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import hydra
+import lightning as L
+import numpy as np
+import torch
+from omegaconf import DictConfig, OmegaConf
+
+from anomaly_lab.config_schema import register_schemas
+from anomaly_lab.evaluation import evaluate, evaluate_reference
+from anomaly_lab.results.outputs import write_run_outputs
+from anomaly_lab.wandb_setup import default_wandb_mode, sync_hint
+
+log = logging.getLogger(__name__)
+register_schemas()
+
+
+def instantiate_all(cfg: DictConfig) -> dict[str, Any]:
+    """Every object of the run, from config; no data is generated or read here."""
+    callbacks = [hydra.utils.instantiate(c) for c in (cfg.get("callbacks") or {}).values() if c is not None]
+    loggers = [hydra.utils.instantiate(c) for c in (cfg.get("logger") or {}).values() if c is not None]
+    if not any(isinstance(lg, L.pytorch.loggers.CSVLogger) for lg in loggers):
+        # training curves in the run dir come from this file, whatever else logs the run
+        loggers.append(L.pytorch.loggers.CSVLogger(cfg.paths.output_dir, name="csv", version=""))
+    return {
+        "datamodule": hydra.utils.instantiate(cfg.data),
+        "model": hydra.utils.instantiate(cfg.model),
+        "policy": hydra.utils.instantiate(cfg.threshold),
+        "loggers": loggers,
+        "trainer": hydra.utils.instantiate(cfg.trainer, callbacks=callbacks, logger=loggers),
+    }
+
+
+def _predict(trainer: L.Trainer, model: L.LightningModule, loader) -> np.ndarray:
+    batches = trainer.predict(model, dataloaders=loader)
+    return torch.cat(batches).cpu().numpy().astype(np.float64)
+
+
+def _load_best(trainer: L.Trainer, model: L.LightningModule) -> str | None:
+    """Weights of the best validation checkpoint, when a checkpoint callback kept one."""
+    ckpt = trainer.checkpoint_callback
+    path = getattr(ckpt, "best_model_path", "") if ckpt is not None else ""
+    if path:
+        state = torch.load(path, map_location="cpu", weights_only=False)
+        model.load_state_dict(state["state_dict"])
+    return path or None
+
+
+def run(cfg: DictConfig) -> dict[str, Any]:
+    """Train, threshold, test and write every artifact of one run; returns the test metrics."""
+    L.seed_everything(cfg.seed, workers=True)
+    default_wandb_mode()
+    objs = instantiate_all(cfg)
+    dm, model, trainer, policy = objs["datamodule"], objs["model"], objs["trainer"], objs["policy"]
+    for lg in objs["loggers"]:
+        lg.log_hyperparams(OmegaConf.to_container(cfg, resolve=True))
+    dm.setup("fit")
+    trainer.fit(model, datamodule=dm)
+    best = _load_best(trainer, model)
+    scores = {split: _predict(trainer, model, dm.score_dataloader(split)) for split in ("val", "val_signal", "test")}
+    labels = dm.arrays["test_labels"]
+    result = evaluate(policy, scores, labels)
+    references = {
+        name: {"scores": ref, "metrics": evaluate_reference(policy, ref, labels)}
+        for name, ref in dm.reference_scores().items()
+    }
+    run_dir = Path(cfg.paths.output_dir)
+    write_run_outputs(run_dir, cfg, dm, model, scores, result, references, best, objs["loggers"])
+    log.info("AUROC %.4f, TPR %.4f at threshold %.4g (test FPR %.4f)", result["auroc"], result["tpr_at_fpr"],
+             result["threshold"], result["fpr_at_threshold"])  # fmt: skip
+    hint = sync_hint(objs["loggers"])
+    if hint:
+        log.info(hint)
+    log.info("run directory: %s", run_dir)
+    return result
+
+
+@hydra.main(version_base="1.3", config_path="../conf", config_name="train")
+def main(cfg: DictConfig) -> float | None:
+    """Entry point: `python -m anomaly_lab +experiment=gw_cnnae`; returns the metric a sweeper optimises."""
+    result = run(cfg)
+    return result.get(cfg.get("optimized_metric") or "auroc")
