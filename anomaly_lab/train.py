@@ -18,6 +18,7 @@ from anomaly_lab.results.outputs import write_run_outputs
 from anomaly_lab.wandb_setup import default_wandb_mode, sync_hint
 
 log = logging.getLogger(__name__)
+CONFIG_DIR = str(Path(__file__).resolve().parents[1] / "conf")
 register_schemas()
 
 
@@ -52,8 +53,18 @@ def _load_best(trainer: L.Trainer, model: L.LightningModule) -> str | None:
     return path or None
 
 
+def apply_debug(cfg: DictConfig) -> DictConfig:
+    """Merge the chosen `debug` config over everything else, so it wins over an appended +experiment."""
+    debug = cfg.get("debug")
+    if not debug:
+        return cfg
+    base = OmegaConf.masked_copy(cfg, [k for k in cfg if k != "debug"])
+    return OmegaConf.merge(base, debug)
+
+
 def run(cfg: DictConfig) -> dict[str, Any]:
     """Train, threshold, test and write every artifact of one run; returns the test metrics."""
+    cfg = apply_debug(cfg)
     L.seed_everything(cfg.seed, workers=True)
     default_wandb_mode()
     objs = instantiate_all(cfg)
@@ -81,7 +92,7 @@ def run(cfg: DictConfig) -> dict[str, Any]:
     return result
 
 
-@hydra.main(version_base="1.3", config_path="../conf", config_name="train")
+@hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="train")
 def main(cfg: DictConfig) -> float | None:
     """Entry point: `python -m anomaly_lab +experiment=gw_cnnae`; returns the metric a sweeper optimises."""
     result = run(cfg)

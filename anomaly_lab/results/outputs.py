@@ -7,13 +7,13 @@ from typing import Any
 
 import numpy as np
 import torch
-from anomaly_lab.results.report import write_json_atomic, write_report
-from anomaly_lab.thresholds import flag
 from omegaconf import DictConfig
 
 from anomaly_lab import metrics
 from anomaly_lab.data.cache import save_arrays
 from anomaly_lab.results import figures
+from anomaly_lab.results.report import write_json_atomic, write_report
+from anomaly_lab.thresholds import flag
 
 
 def efficiency_rows(
@@ -36,6 +36,8 @@ def efficiency_table(rows: dict[str, list[dict]], variable: str, model: str, ref
         rule += "---:|---:|"
     lines = [head, rule]
     for i, r in enumerate(rows[model]):
+        if r["n"] == 0:
+            continue
         eff = f"{100 * r['efficiency']:.1f} % [{100 * r['low']:.1f}, {100 * r['high']:.1f}]"
         line = f"| [{r['lo']:g}, {r['hi']:g}) | {r['n']} | {eff} |"
         if reference:

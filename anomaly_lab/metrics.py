@@ -1,0 +1,80 @@
+"""Metrics on anomaly scores via torchmetrics: AUROC, ROC, TPR at a target FPR; the seed's flagged table."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from scipy.stats import beta
+from torchmetrics.functional.classification import binary_auroc, binary_roc
+
+
+def _tensors(scores: np.ndarray, labels: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+    scores, labels = np.asarray(scores, dtype=np.float64), np.asarray(labels)
+    if scores.shape != labels.shape or scores.ndim != 1:
+        raise ValueError(f"scores and labels: expected 1-D arrays of one length, got {scores.shape}, {labels.shape}")
+    if not np.isin(labels, (0, 1)).all():
+        raise ValueError("labels: expected only 0 (background) and 1 (signal)")
+    if labels.min() == labels.max():
+        raise ValueError("labels: expected both background (0) and signal (1) samples")
+    return torch.from_numpy(scores), torch.from_numpy(labels.astype(np.int64))
+
+
+def auroc(scores: np.ndarray, labels: np.ndarray) -> float:
+    """Area under the ROC curve (exact, ties counted half)."""
+    return float(binary_auroc(*_tensors(scores, labels), thresholds=None))
+
+
+def roc_curve(scores: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(fpr, tpr, thresholds) at every distinct score."""
+    fpr, tpr, thr = binary_roc(*_tensors(scores, labels), thresholds=None)
+    return fpr.numpy(), tpr.numpy(), thr.numpy()
+
+
+def tpr_at_fpr(scores: np.ndarray, labels: np.ndarray, target_fpr: float) -> float:
+    """Best TPR on the ROC among points with FPR <= target: the curve's own operating point."""
+    fpr, tpr, _ = roc_curve(scores, labels)
+    return float(tpr[fpr <= target_fpr + 1e-12].max())
+
+
+def rejection_at_tpr(scores: np.ndarray, labels: np.ndarray, target_tpr: float) -> float:
+    """Background rejection 1/FPR at the smallest FPR reaching TPR >= target (inf when FPR is 0)."""
+    fpr, tpr, _ = roc_curve(scores, labels)
+    best = float(fpr[tpr >= target_tpr - 1e-12].min())
+    return float("inf") if best == 0 else 1.0 / best
+
+
+def confusion_percent(flagged: np.ndarray, labels: np.ndarray) -> dict[str, dict[str, float]]:
+    """Percent of each class flagged anomalous and kept regular (the seed paper's table, by column)."""
+    flagged, labels = np.asarray(flagged, bool), np.asarray(labels)
+    out = {}
+    for name, value in (("signal", 1), ("background", 0)):
+        sel = flagged[labels == value]
+        pct = 100.0 * sel.mean() if len(sel) else float("nan")
+        out[name] = {"flagged": pct, "regular": 100.0 - pct}
+    return out
+
+
+def confusion_table_markdown(
+    flagged: np.ndarray, labels: np.ndarray, signal_name: str = "injected GW", background_name: str = "noise"
+) -> str:
+    """Markdown table: rows 'flagged anomalous' / 'regular', columns signal / background, in percent."""
+    c = confusion_percent(flagged, labels)
+    rows = [f"| | {signal_name} | {background_name} |", "|---|---:|---:|"]
+    for row, key in (("flagged anomalous", "flagged"), ("regular", "regular")):
+        rows.append(f"| {row} | {c['signal'][key]:.1f} % | {c['background'][key]:.1f} % |")
+    return "\n".join(rows)
+
+
+def efficiency_by_bin(values: np.ndarray, flagged: np.ndarray, edges: np.ndarray) -> list[dict[str, float]]:
+    """Flagged fraction of samples in each [lo, hi) bin of `values`, with a 68 % Clopper-Pearson interval."""
+    values, flagged = np.asarray(values, float), np.asarray(flagged, bool)
+    rows = []
+    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+        sel = flagged[(values >= lo) & (values < hi)]
+        n, k = len(sel), int(sel.sum())
+        low = float(beta.ppf(0.16, k, n - k + 1)) if k > 0 else 0.0
+        high = float(beta.ppf(0.84, k + 1, n - k)) if k < n else 1.0
+        eff = k / n if n else float("nan")
+        rows.append({"lo": float(lo), "hi": float(hi), "n": n, "n_flagged": k, "efficiency": eff,
+                     "low": low if n else float("nan"), "high": high if n else float("nan")})  # fmt: skip
+    return rows
