@@ -10,6 +10,8 @@ import hydra
 import lightning as L
 import numpy as np
 import torch
+from hydra.core.hydra_config import HydraConfig
+from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import DictConfig, OmegaConf
 
 from anomaly_lab.config_schema import register_schemas
@@ -53,18 +55,23 @@ def _load_best(trainer: L.Trainer, model: L.LightningModule) -> str | None:
     return path or None
 
 
-def apply_debug(cfg: DictConfig) -> DictConfig:
-    """Merge the chosen `debug` config over everything else, so it wins over an appended +experiment."""
+def apply_debug(cfg: DictConfig, overrides: list[str]) -> DictConfig:
+    """Merge the chosen `debug` config over everything else, so it wins over an appended +experiment;
+    values given on the command line (`overrides`) still win over the debug config."""
     debug = cfg.get("debug")
     if not debug:
         return cfg
-    base = OmegaConf.masked_copy(cfg, [k for k in cfg if k != "debug"])
-    return OmegaConf.merge(base, debug)
+    merged = OmegaConf.merge(OmegaConf.masked_copy(cfg, [k for k in cfg if k != "debug"]), debug)
+    for ov in OverridesParser.create().parse_overrides(overrides):
+        key = ov.key_or_group
+        if not ov.is_delete() and "." in key and OmegaConf.select(debug, key, default=None) is not None:
+            OmegaConf.update(merged, key, ov.value(), merge=True)
+    return merged
 
 
 def run(cfg: DictConfig) -> dict[str, Any]:
     """Train, threshold, test and write every artifact of one run; returns the test metrics."""
-    cfg = apply_debug(cfg)
+    cfg = apply_debug(cfg, list(HydraConfig.get().overrides.task) if HydraConfig.initialized() else [])
     L.seed_everything(cfg.seed, workers=True)
     default_wandb_mode()
     objs = instantiate_all(cfg)

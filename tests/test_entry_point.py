@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import subprocess
@@ -89,6 +90,10 @@ def test_multirun_grid_runs_every_job(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr[-3000:]
     results = sorted(tmp_path.glob("logs/**/multiruns/*/*/metrics.json"))
     assert [json.loads(p.read_text())["target_fpr"] for p in results] == [0.05, 0.1]
+    # the command line beats the debug config: two training batches per epoch, not smoke's four
+    with open(results[0].parent / "csv" / "metrics.csv") as f:
+        epoch_rows = [row for row in csv.DictReader(f) if row["val_loss"]]
+    assert epoch_rows[0]["step"] == "1"
 
 
 @pytest.mark.parametrize(
