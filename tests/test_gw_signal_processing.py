@@ -9,7 +9,7 @@ import pytest
 from scipy.signal import welch
 
 from anomaly_lab.data.gw.injections import InjectionConfig, draw_parameters
-from anomaly_lab.data.gw.matched_filter import matched_filter_snr
+from anomaly_lab.data.gw.references import matched_filter_snr
 from anomaly_lab.data.gw.sources import SimulatedNoise
 from anomaly_lab.data.gw.whitening import Whitener
 from anomaly_lab.data.gw.windows import WindowLayout, background_windows, scaled_injection, signal_windows

@@ -29,7 +29,7 @@ def test_every_figure_is_a_png_and_leaves_no_temp_files(tmp_path: Path) -> None:
         figures.plot_example_window(t, rng.normal(size=512), np.zeros(512), tmp_path / "ex.png", np.sin(t), "w"),
         figures.plot_efficiency_curve(
             np.array([5.0, 7.0]), np.array([0.3, 0.9]), np.array([0.1, 0.1]), np.array([0.1, 0.05]),
-            tmp_path / "eff.png", reference=np.array([0.9, 1.0]),
+            tmp_path / "eff.png", references={"matched filter": np.array([0.9, 1.0])},
         ),
     ]  # fmt: skip
     assert all(_is_png(p) for p in paths)

@@ -140,15 +140,14 @@ def plot_efficiency_curve(
     errors_low: np.ndarray,
     errors_high: np.ndarray,
     path: Path,
-    reference: np.ndarray | None = None,
+    references: dict[str, np.ndarray] | None = None,
     xlabel: str = "optimal SNR",
-    reference_label: str = "matched filter",
 ) -> Path:
-    """Detection efficiency at the operating threshold against a binned variable, optional reference."""
+    """Detection efficiency at the operating threshold against a binned variable, with reference detectors."""
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
     ax.errorbar(bin_centres, efficiencies, yerr=[errors_low, errors_high], fmt="o-", capsize=3, label="autoencoder")
-    if reference is not None:
-        ax.plot(bin_centres, reference, "s--", label=reference_label)
+    for (name, values), marker in zip((references or {}).items(), "sdv^", strict=False):
+        ax.plot(bin_centres, values, marker + "--", label=name)
     ax.set_ylim(0, 1.05)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("fraction flagged at the threshold")

@@ -19,31 +19,31 @@ from anomaly_lab.thresholds import flag
 def efficiency_rows(
     variable: np.ndarray, labels: np.ndarray, scores: dict[str, tuple[np.ndarray, float]], edges: list[float]
 ) -> dict[str, list[dict]]:
-    """Per scorer, the fraction of signal flagged at its threshold in bins of `variable` (e.g. SNR)."""
+    """Per scorer, the fraction of signal flagged at its threshold in the non-empty bins of `variable`."""
     sig = labels == 1
-    return {
+    rows = {
         name: metrics.efficiency_by_bin(variable[sig], flag(s[sig], thr), np.asarray(edges, float))
         for name, (s, thr) in scores.items()
     }
+    return {name: [r for r in bin_rows if r["n"] > 0] for name, bin_rows in rows.items()}
 
 
-def efficiency_table(rows: dict[str, list[dict]], variable: str, model: str, reference: str | None) -> str:
-    """Markdown: efficiency per bin for the model, the reference and their ratio."""
-    head = f"| {variable} bin | n | {model} |"
-    rule = "|---|---:|---:|"
-    if reference:
-        head += f" {reference} | {model} / {reference} |"
-        rule += "---:|---:|"
+def efficiency_table(rows: dict[str, list[dict]], variable: str, model: str) -> str:
+    """Markdown: efficiency per bin for the model and each reference, and the model's fraction of the first."""
+    refs = [name for name in rows if name != model]
+    head = f"| {variable} bin | n | {model} |" + "".join(f" {r} |" for r in refs)
+    rule = "|---|---:|---:|" + "---:|" * len(refs)
+    if refs:
+        head += f" {model} / {refs[0]} |"
+        rule += "---:|"
     lines = [head, rule]
     for i, r in enumerate(rows[model]):
-        if r["n"] == 0:
-            continue
-        eff = f"{100 * r['efficiency']:.1f} % [{100 * r['low']:.1f}, {100 * r['high']:.1f}]"
-        line = f"| [{r['lo']:g}, {r['hi']:g}) | {r['n']} | {eff} |"
-        if reference:
-            ref = rows[reference][i]["efficiency"]
-            ratio = r["efficiency"] / ref if ref > 0 else float("nan")
-            line += f" {100 * ref:.1f} % | {ratio:.3f} |"
+        line = f"| [{r['lo']:g}, {r['hi']:g}) | {r['n']} | {100 * r['efficiency']:.1f} % "
+        line += f"[{100 * r['low']:.1f}, {100 * r['high']:.1f}] |"
+        line += "".join(f" {100 * rows[ref][i]['efficiency']:.1f} % |" for ref in refs)
+        if refs:
+            first = rows[refs[0]][i]["efficiency"]
+            line += f" {r['efficiency'] / first:.3f} |" if first > 0 else " — |"
         lines.append(line)
     return "\n".join(lines)
 
@@ -123,8 +123,7 @@ def write_run_outputs(
         scorers = {"autoencoder": (test, result["threshold"])}
         scorers |= {n: (r["scores"]["test"], r["metrics"]["threshold"]) for n, r in references.items()}
         rows = efficiency_rows(extras[var], labels, scorers, list(ev.efficiency_edges))
-        ref = next(iter(references), None)
-        tables[f"Detection efficiency against {var}"] = efficiency_table(rows, var, "autoencoder", ref)
+        tables[f"Detection efficiency against {var}"] = efficiency_table(rows, var, "autoencoder")
         centres = np.array([(r["lo"] + r["hi"]) / 2 for r in rows["autoencoder"]])
         eff = np.array([r["efficiency"] for r in rows["autoencoder"]])
         figs["efficiency"] = figures.plot_efficiency_curve(
@@ -132,9 +131,8 @@ def write_run_outputs(
             eff - np.array([r["low"] for r in rows["autoencoder"]]),
             np.array([r["high"] for r in rows["autoencoder"]]) - eff,
             run_dir / "efficiency.png",
-            reference=np.array([r["efficiency"] for r in rows[ref]]) if ref else None,
+            references={n: np.array([r["efficiency"] for r in rows[n]]) for n in references},
             xlabel=f"optimal {var.upper()}" if var == "snr" else var,
-            reference_label=ref or "",
         )  # fmt: skip
         out["efficiency"] = rows
     notes = list(dm.describe()) if hasattr(dm, "describe") else []

@@ -10,7 +10,7 @@ import numpy as np
 from anomaly_lab.data.cache import cached
 from anomaly_lab.data.datamodule import AnomalyDataModule
 from anomaly_lab.data.gw.injections import InjectionConfig
-from anomaly_lab.data.gw.matched_filter import matched_filter_scores
+from anomaly_lab.data.gw.references import excess_power, matched_filter_scores
 from anomaly_lab.data.gw.sources import GwoscStrain, SimulatedNoise
 from anomaly_lab.data.gw.whitening import Whitener
 from anomaly_lab.data.gw.windows import WindowLayout, background_windows, signal_windows
@@ -125,10 +125,14 @@ class GWDataModule(AnomalyDataModule):
         }
 
     def reference_scores(self) -> dict[str, dict[str, np.ndarray]]:
-        """The matched filter with each window's injected template: the optimal known-signal detector."""
+        """The matched filter with each window's injected template (optimal for a known signal) and the
+        excess power of the window (the standard statistic for an unknown one)."""
         a = self.arrays
         assert a is not None, "setup() first"
-        return {"matched filter": matched_filter_scores(a, float(a["band_fraction"]), self.seed)}
+        return {
+            "matched filter": matched_filter_scores(a, float(a["band_fraction"]), self.seed),
+            "excess power": {split: excess_power(a[split]) for split in ("val", "val_signal", "test")},
+        }
 
     def describe(self) -> list[str]:
         """What the windows are, for the report: the SNR distribution above all, since efficiency depends on it."""

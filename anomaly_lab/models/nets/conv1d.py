@@ -12,7 +12,10 @@ class Conv1dAutoencoder(nn.Module):
     """Encoder: conv + ReLU + max-pool per entry of `encoder_channels`; decoder: upsample + conv + ReLU
     per entry of `decoder_channels`; a final linear conv maps back to `in_channels`.
 
-    The input length must be divisible by 2**len(encoder_channels) so the output matches the input.
+    `bottleneck_channels`, when set, adds a conv to that many channels after the last pooling: without
+    it the latent (128 channels at a quarter of the length) is larger than the input and the network can
+    learn the identity, which reconstructs signals as well as noise. The input length must be divisible by
+    pool**len(encoder_channels).
     """
 
     def __init__(
@@ -22,6 +25,7 @@ class Conv1dAutoencoder(nn.Module):
         decoder_channels: Sequence[int] = (256,),
         kernel_size: int = 3,
         pool: int = 2,
+        bottleneck_channels: int | None = None,
     ) -> None:
         super().__init__()
         if len(decoder_channels) > len(encoder_channels):
@@ -32,6 +36,9 @@ class Conv1dAutoencoder(nn.Module):
         for out in encoder_channels:
             layers += [nn.Conv1d(c, out, kernel_size, padding=pad), nn.ReLU(), nn.MaxPool1d(pool)]
             c = out
+        if bottleneck_channels:
+            layers += [nn.Conv1d(c, bottleneck_channels, kernel_size, padding=pad), nn.ReLU()]
+            c = bottleneck_channels
         self.encoder = nn.Sequential(*layers)
         layers = []
         n_up = len(encoder_channels)

@@ -1,4 +1,4 @@
-"""Matched filter with the injected template: the Neyman-Pearson optimal statistic for a known signal."""
+"""Reference detectors on whitened windows: the matched filter (known signal) and excess power (unknown)."""
 
 from __future__ import annotations
 
@@ -35,3 +35,8 @@ def matched_filter_scores(arrays: dict[str, np.ndarray], band_fraction: float, s
         "val_signal": matched_filter_snr(arrays["val_signal"], arrays["val_signal_template"], band_fraction),
         "test": matched_filter_snr(arrays["test"], test_t, band_fraction),
     }
+
+
+def excess_power(x: np.ndarray) -> np.ndarray:
+    """Mean squared whitened strain per window: the classic detector for an unknown transient in white noise."""
+    return np.mean(x.astype(np.float64) ** 2, axis=-1)
