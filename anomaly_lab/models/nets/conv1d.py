@@ -37,7 +37,8 @@ class Conv1dAutoencoder(nn.Module):
             layers += [nn.Conv1d(c, out, kernel_size, padding=pad), nn.ReLU(), nn.MaxPool1d(pool)]
             c = out
         if bottleneck_channels:
-            layers += [nn.Conv1d(c, bottleneck_channels, kernel_size, padding=pad), nn.ReLU()]
+            # linear latent: a ReLU here can die on one channel and leave a constant output
+            layers.append(nn.Conv1d(c, bottleneck_channels, kernel_size, padding=pad))
             c = bottleneck_channels
         self.encoder = nn.Sequential(*layers)
         layers = []
