@@ -45,3 +45,10 @@ def test_training_lowers_the_reconstruction_loss_and_predict_gives_one_score_per
     scores = torch.cat(trainer.predict(module, loader))
     assert scores.shape == (128,)
     assert scores.mean() < 0.5 * before
+
+
+def test_bottleneck_squeezes_the_latent_below_the_input_size() -> None:
+    net = Conv1dAutoencoder(pool=4, bottleneck_channels=1)
+    latent = net.encoder(torch.zeros(2, 1, 512))
+    assert latent.shape == (2, 1, 32)
+    assert net(torch.zeros(2, 1, 512)).shape == (2, 1, 512)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -13,9 +14,21 @@ from anomaly_lab.results.report import write_json_atomic, write_report
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
+# What Lightning's CSVLogger writes: one row per logging call, every other cell empty.
+SPARSE_LIGHTNING_CSV = """epoch,step,train_loss_step,train_loss_epoch,val_loss,lr-Adam
+0,4,0.91,,,
+0,9,0.72,,,0.001
+0,9,,,0.61,
+0,9,,0.80,,
+1,14,0.55,,,
+1,19,0.49,,,0.001
+1,19,,,0.47,
+1,19,,0.52,,
+"""
+
 
 def _is_png(path: Path) -> bool:
-    return path.read_bytes()[:8] == PNG_MAGIC
+    return path.stat().st_size > len(PNG_MAGIC) and path.read_bytes()[:8] == PNG_MAGIC
 
 
 def test_every_figure_is_a_png_and_leaves_no_temp_files(tmp_path: Path) -> None:
@@ -23,44 +36,101 @@ def test_every_figure_is_a_png_and_leaves_no_temp_files(tmp_path: Path) -> None:
     labels = np.repeat([0, 1], 200)
     scores = np.exp(rng.normal(size=400) + 2 * labels)
     t = np.arange(512) / 2048
+    fpr = np.linspace(0, 1, 5)
+    eff, err = np.array([0.3, 0.9]), np.array([0.1, 0.05])
     paths = [
         figures.plot_score_histograms(scores, labels, 3.0, tmp_path / "hist.png"),
-        figures.plot_roc(np.linspace(0, 1, 5), np.linspace(0, 1, 5) ** 0.5, 0.8, tmp_path / "roc.png", (0.05, 0.4)),
+        figures.plot_roc(fpr, fpr**0.5, 0.8, tmp_path / "roc.png", operating_point=(0.05, 0.4)),
+        figures.plot_roc(fpr, fpr**0.5, 0.8, tmp_path / "roc_log.png", log_x=True),
         figures.plot_example_window(t, rng.normal(size=512), np.zeros(512), tmp_path / "ex.png", np.sin(t), "w"),
+        figures.plot_efficiency_curve(np.array([5.0, 7.0]), eff, err, err, tmp_path / "eff.png"),
         figures.plot_efficiency_curve(
-            np.array([5.0, 7.0]), np.array([0.3, 0.9]), np.array([0.1, 0.1]), np.array([0.1, 0.05]),
-            tmp_path / "eff.png", references={"matched filter": np.array([0.9, 1.0])},
+            np.array([5.0, 7.0]), eff, err, err, tmp_path / "eff_many.png",
+            references={"matched filter": np.array([0.9, 1.0]), "excess power": np.array([0.2, 0.6])},
         ),
     ]  # fmt: skip
     assert all(_is_png(p) for p in paths)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["eff.png", "ex.png", "hist.png", "roc.png"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in paths)
 
 
-def test_training_curves_from_a_sparse_lightning_csv_or_none(tmp_path: Path) -> None:
+def test_score_histogram_survives_constant_scores_and_a_missing_class(tmp_path: Path) -> None:
+    path = figures.plot_score_histograms(np.ones(50), np.zeros(50), 1.0, tmp_path / "flat.png", log_y=False)
+    assert _is_png(path)
+
+
+def test_figure_replaces_an_older_file_in_place(tmp_path: Path) -> None:
+    target = tmp_path / "roc.png"
+    target.write_bytes(b"stale")
+    figures.plot_roc(np.array([0.0, 1.0]), np.array([0.0, 1.0]), 0.5, target)
+    assert _is_png(target) and [p.name for p in tmp_path.iterdir()] == ["roc.png"]
+
+
+def test_training_curves_read_every_loss_column_of_a_sparse_lightning_csv(tmp_path: Path) -> None:
     csv = tmp_path / "metrics.csv"
-    csv.write_text("epoch,step,train_loss,val_loss\n0,9,,0.5\n0,9,0.7,\n1,19,,0.4\n1,19,0.45,\n")
+    csv.write_text(SPARSE_LIGHTNING_CSV)
+    series = figures._read_loss_columns(csv)
+    assert set(series) == {"train_loss_epoch", "val_loss"}
+    assert series["val_loss"] == ([0.0, 1.0], [0.61, 0.47])
     assert _is_png(figures.plot_training_curves(csv, tmp_path / "curves.png"))
-    assert _is_png(figures.plot_training_curves(tmp_path / "missing.csv", tmp_path / "empty.png"))
+
+
+def test_training_curves_say_so_when_there_is_no_history(tmp_path: Path) -> None:
+    no_loss = tmp_path / "metrics.csv"
+    no_loss.write_text("epoch,step,lr-Adam\n0,9,0.001\n")
+    assert _is_png(figures.plot_training_curves(tmp_path / "missing.csv", tmp_path / "missing.png"))
+    assert _is_png(figures.plot_training_curves(no_loss, tmp_path / "no_loss.png"))
 
 
 def test_report_shows_metrics_tables_and_relative_figure_links(tmp_path: Path) -> None:
-    fig = figures.plot_training_curves(tmp_path / "none.csv", tmp_path / "training.png")
-    metrics = {"auroc": 0.912345, "n_test_signal": 4000, "target_fpr": None, "efficiency": {"x": [1]}}
-    report = write_report(tmp_path, "Study", metrics, {"Flagged": "| a | b |"}, {"training": fig}, ["SNR in [8, 20]"])
+    fig = figures.plot_training_curves(tmp_path / "none.csv", tmp_path / "figs" / "training.png")
+    metrics = {
+        "auroc": np.float64(0.912345),
+        "n_test_signal": 4000,
+        "target_fpr": None,
+        "policy": "fpr",
+        "efficiency": {"x": [1]},
+        "edges": [8, 12, 20],
+    }
+    table = "| column | flagged |\n|---|---|\n| signal | 81.2 |"
+    report = write_report(tmp_path, "Study", metrics, {"Flagged": table}, {"training": fig}, ["SNR in [8, 20]"])
     text = report.read_text()
+    assert report == tmp_path / "report.md" and text.startswith("# Study\n")
     assert "| auroc | 0.9123 |" in text and "| n_test_signal | 4000 |" in text and "| target_fpr | — |" in text
-    assert "| a | b |" in text and "- SNR in [8, 20]" in text
-    assert "![training](training.png)" in text and "efficiency" not in text
+    assert "| policy | fpr |" in text and "efficiency" not in text and "edges" not in text
+    assert "## Flagged" in text and table in text
+    # the data notes come first: every number below depends on them
+    assert text.index("- SNR in [8, 20]") < text.index("## Metrics")
+    links = re.findall(r"!\[training\]\((.+?)\)", text)
+    assert links == ["figs/training.png"] and (tmp_path / links[0]).is_file()
+    assert [p.name for p in tmp_path.iterdir() if p.suffix == ".tmp"] == []
 
 
 def test_json_round_trips_numpy_and_turns_nan_into_null(tmp_path: Path) -> None:
-    path = write_json_atomic(
-        tmp_path / "m.json", {"a": np.float32(0.5), "b": np.int64(3), "c": np.arange(3), "d": float("nan")}
-    )
-    assert json.loads(path.read_text()) == {"a": 0.5, "b": 3, "c": [0, 1, 2], "d": None}
+    obj = {
+        "a": np.float32(0.5),
+        "b": np.int64(3),
+        "c": np.arange(3),
+        "d": float("nan"),
+        "e": np.array([1.5, np.inf]),
+        "f": np.bool_(True),
+        "g": np.array(2.0),
+        "h": {"nested": (np.float64(-np.inf), 1)},
+    }
+    path = write_json_atomic(tmp_path / "m.json", obj)
+    assert json.loads(path.read_text()) == {
+        "a": 0.5, "b": 3, "c": [0, 1, 2], "d": None, "e": [1.5, None], "f": True, "g": 2.0, "h": {"nested": [None, 1]}
+    }  # fmt: skip
+    assert '\n  "a": 0.5' in path.read_text()  # indent 2
 
 
 def test_failed_json_write_leaves_no_file(tmp_path: Path) -> None:
     with pytest.raises(TypeError):
         write_json_atomic(tmp_path / "m.json", {"bad": object()})
     assert list(tmp_path.iterdir()) == []
+
+
+def test_failed_json_write_keeps_the_previous_file_whole(tmp_path: Path) -> None:
+    path = write_json_atomic(tmp_path / "m.json", {"auroc": 0.9})
+    with pytest.raises(TypeError):
+        write_json_atomic(path, {"bad": object()})
+    assert json.loads(path.read_text()) == {"auroc": 0.9} and [p.name for p in tmp_path.iterdir()] == ["m.json"]

@@ -17,9 +17,10 @@ DPI = 120
 
 
 def _save(fig: plt.Figure, path: Path) -> Path:
+    """Render beside the target and rename, so a reader never sees a half-written PNG."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".png")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".png")
     os.close(fd)
     try:
         fig.savefig(tmp, dpi=DPI, bbox_inches="tight")
@@ -28,6 +29,18 @@ def _save(fig: plt.Figure, path: Path) -> Path:
         plt.close(fig)
         Path(tmp).unlink(missing_ok=True)
     return path
+
+
+def _shared_bins(scores: np.ndarray, n: int = 60) -> tuple[np.ndarray, bool]:
+    """Bins common to both classes; log-spaced when positive scores span more than 1.5 decades."""
+    if scores.size == 0:
+        return np.linspace(0.0, 1.0, n), False
+    lo, hi = float(scores.min()), float(scores.max())
+    if lo > 0 and hi / lo > 10**1.5:
+        return np.geomspace(lo, hi, n), True
+    if hi <= lo:  # a constant score still needs increasing edges
+        lo, hi = lo - 0.5, hi + 0.5
+    return np.linspace(lo, hi, n), False
 
 
 def plot_score_histograms(
@@ -41,12 +54,12 @@ def plot_score_histograms(
 ) -> Path:
     """Background and signal score distributions on shared bins, with the threshold line."""
     scores, labels = np.asarray(scores, float), np.asarray(labels)
-    lo, hi = scores.min(), scores.max()
-    log_x = lo > 0 and hi / lo > 10**1.5
-    bins = np.geomspace(lo, hi, 60) if log_x else np.linspace(lo, hi, 60)
+    keep = np.isfinite(scores)
+    scores, labels = scores[keep], labels[keep]
+    bins, log_x = _shared_bins(scores)
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
-    ax.hist(scores[labels == 0], bins=bins, histtype="step", lw=1.5, label=background_name, density=True)
-    ax.hist(scores[labels == 1], bins=bins, histtype="step", lw=1.5, label=signal_name, density=True)
+    for cls, name in ((0, background_name), (1, signal_name)):
+        ax.hist(scores[labels == cls], bins=bins, histtype="step", lw=1.5, label=name, density=(labels == cls).any())
     ax.axvline(threshold, color="k", ls="--", label=f"threshold {threshold:.4g}")
     if log_x:
         ax.set_xscale("log")
@@ -59,38 +72,60 @@ def plot_score_histograms(
 
 
 def plot_roc(
-    fpr: np.ndarray, tpr: np.ndarray, auroc: float, path: Path, operating_point: tuple[float, float] | None = None
+    fpr: np.ndarray,
+    tpr: np.ndarray,
+    auroc: float,
+    path: Path,
+    operating_point: tuple[float, float] | None = None,
+    log_x: bool = False,
 ) -> Path:
     """TPR against FPR with the chance diagonal; the chosen threshold's point marked."""
+    fpr, tpr = np.asarray(fpr, float), np.asarray(tpr, float)
     fig, ax = plt.subplots(figsize=(4.8, 4.5))
     ax.plot(fpr, tpr, lw=1.8, label=f"AUC = {auroc:.4f}")
-    ax.plot([0, 1], [0, 1], color="grey", ls=":", lw=1)
+    diagonal = np.geomspace(1e-6, 1, 200) if log_x else np.array([0.0, 1.0])
+    ax.plot(diagonal, diagonal, color="grey", ls=":", lw=1, label="chance")
     if operating_point is not None:
-        ax.plot(
-            *operating_point,
-            "o",
-            color="k",
-            label=f"threshold: FPR {operating_point[0]:.3f}, TPR {operating_point[1]:.3f}",
-        )
+        op_fpr, op_tpr = operating_point
+        ax.plot(op_fpr, op_tpr, "o", color="k", label=f"threshold: FPR {op_fpr:.3f}, TPR {op_tpr:.3f}")
     ax.set_xlabel("false-positive rate")
     ax.set_ylabel("true-positive rate")
-    ax.set_xlim(0, 1)
+    if log_x:
+        positive = fpr[fpr > 0]
+        ax.set_xscale("log")
+        ax.set_xlim(positive.min() if positive.size else 1e-6, 1)
+    else:
+        ax.set_xlim(0, 1)
     ax.set_ylim(0, 1.01)
     ax.legend(loc="lower right")
     return _save(fig, path)
 
 
+def _is_loss(column: str | None) -> bool:
+    return bool(column) and (column.endswith("loss") or column.endswith("loss_epoch"))
+
+
 def _read_loss_columns(metrics_csv: Path) -> dict[str, tuple[list[float], list[float]]]:
+    """Loss columns of a CSVLogger file as (epochs, values); Lightning leaves most cells of a row empty."""
     series: dict[str, tuple[list[float], list[float]]] = {}
     with open(metrics_csv, newline="") as f:
         for row in csv.DictReader(f):
-            epoch = row.get("epoch") or ""
+            epoch = _number(row.get("epoch"))
             for key, value in row.items():
-                if key and (key.endswith("loss") or key.endswith("loss_epoch")) and value not in ("", None) and epoch:
+                y = _number(value) if _is_loss(key) else None
+                if epoch is not None and y is not None:
                     xs, ys = series.setdefault(key, ([], []))
-                    xs.append(float(epoch))
-                    ys.append(float(value))
+                    xs.append(epoch)
+                    ys.append(y)
     return series
+
+
+def _number(cell: str | None) -> float | None:
+    try:
+        x = float(cell)
+    except (TypeError, ValueError):
+        return None
+    return x if np.isfinite(x) else None
 
 
 def plot_training_curves(metrics_csv: Path, path: Path) -> Path:
@@ -101,7 +136,7 @@ def plot_training_curves(metrics_csv: Path, path: Path) -> Path:
         ax.plot(xs, ys, "o-", ms=3, label=name)
     if series:
         ax.set_xlabel("epoch")
-        ax.set_ylabel("loss (MSE)")
+        ax.set_ylabel("loss")
         ax.legend()
     else:
         ax.text(0.5, 0.5, "no training history logged", ha="center", va="center", transform=ax.transAxes)
@@ -118,13 +153,14 @@ def plot_example_window(
     title: str = "",
 ) -> Path:
     """Input with reconstruction (top) and residual (bottom), the injected waveform overlaid on both."""
+    data, reconstruction = np.asarray(data, float), np.asarray(reconstruction, float)
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(7.5, 5.2), sharex=True)
     top.plot(time_s, data, lw=0.8, color="0.55", label="input")
     top.plot(time_s, reconstruction, lw=1.0, color="C0", label="reconstruction")
     bottom.plot(time_s, data - reconstruction, lw=0.8, color="C3", label="residual")
     if injection is not None:
         for ax in (top, bottom):
-            ax.plot(time_s, injection, lw=1.2, color="k", label="injected waveform")
+            ax.plot(time_s, injection, lw=1.2, color="k", label="injected waveform (whitened)")
     top.set_ylabel("whitened strain")
     bottom.set_ylabel("whitened strain")
     bottom.set_xlabel("time [s]")
@@ -143,10 +179,11 @@ def plot_efficiency_curve(
     references: dict[str, np.ndarray] | None = None,
     xlabel: str = "optimal SNR",
 ) -> Path:
-    """Detection efficiency at the operating threshold against a binned variable, with reference detectors."""
+    """Detection efficiency at the operating threshold per bin, beside reference detectors on the same bins."""
+    series = dict(references or {})
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
     ax.errorbar(bin_centres, efficiencies, yerr=[errors_low, errors_high], fmt="o-", capsize=3, label="autoencoder")
-    for (name, values), marker in zip((references or {}).items(), "sdv^", strict=False):
+    for (name, values), marker in zip(series.items(), "sdv^<>p*", strict=False):
         ax.plot(bin_centres, values, marker + "--", label=name)
     ax.set_ylim(0, 1.05)
     ax.set_xlabel(xlabel)

@@ -16,9 +16,11 @@ def _plain(obj: Any) -> Any:
     """JSON-ready copy: numpy scalars and arrays to Python, NaN and infinities to null."""
     if isinstance(obj, dict):
         return {str(k): _plain(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple | np.ndarray):
-        return [_plain(v) for v in (obj.tolist() if isinstance(obj, np.ndarray) else obj)]
-    if isinstance(obj, np.bool_):
+    if isinstance(obj, np.ndarray):
+        return _plain(obj.tolist())  # a 0-d array becomes a scalar here, not a list
+    if isinstance(obj, list | tuple):
+        return [_plain(v) for v in obj]
+    if isinstance(obj, bool | np.bool_):
         return bool(obj)
     if isinstance(obj, np.integer):
         return int(obj)
@@ -28,10 +30,11 @@ def _plain(obj: Any) -> Any:
 
 
 def _write_text_atomic(path: Path, text: str) -> Path:
+    """Write to a temp file beside `path`, then rename over it; the temp file goes if anything fails."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w") as f:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
         os.replace(tmp, path)
     except BaseException:
@@ -41,18 +44,28 @@ def _write_text_atomic(path: Path, text: str) -> Path:
 
 
 def write_json_atomic(path: Path, obj: Any) -> Path:
-    """JSON with indent 2; serialisation happens before the file is touched."""
+    """JSON with indent 2; serialisation happens before the file is touched, so a bad object leaves nothing."""
     return _write_text_atomic(Path(path), json.dumps(_plain(obj), indent=2, allow_nan=False) + "\n")
 
 
+def _is_scalar(v: Any) -> bool:
+    return v is None or isinstance(v, bool | str | int | float | np.generic)
+
+
 def _fmt(v: Any) -> str:
+    """A metric cell: None as a dash, integers as they are, floats to 4 significant digits."""
     if v is None:
         return "—"
-    if isinstance(v, bool | str):
+    if isinstance(v, bool | np.bool_ | str):
         return str(v)
     if isinstance(v, int | np.integer):
         return str(int(v))
     return f"{float(v):.4g}"
+
+
+def _link(path: Path, run_dir: Path) -> str:
+    rel = Path(os.path.relpath(Path(path).resolve(), run_dir.resolve())).as_posix()
+    return f"<{rel}>" if " " in rel else rel  # markdown links break on bare spaces
 
 
 def write_report(
@@ -67,14 +80,20 @@ def write_report(
     run_dir = Path(run_dir)
     lines = [f"# {title}", ""]
     if notes:
-        lines += [f"- {n}" for n in notes] + [""]
+        lines += ["## Data", "", *[f"- {n}" for n in notes], ""]
     lines += ["## Metrics", "", "| metric | value |", "|---|---:|"]
-    lines += [f"| {k} | {_fmt(v)} |" for k, v in metrics.items() if not isinstance(v, dict | list | tuple)]
-    for name, ref in (metrics.get("references") or {}).items():
-        lines += ["", f"Reference, {name}: " + ", ".join(f"{k} {_fmt(v)}" for k, v in ref.items())]
+    lines += [f"| {k} | {_fmt(v)} |" for k, v in metrics.items() if _is_scalar(v)]
+    references = metrics.get("references")
+    if isinstance(references, dict):
+        for name, ref in references.items():
+            if not isinstance(ref, dict):
+                continue
+            shown = ", ".join(f"{k} {_fmt(v)}" for k, v in ref.items() if _is_scalar(v))
+            lines += ["", f"Reference, {name}: {shown}"]
     for heading, table in tables.items():
-        lines += ["", f"## {heading}", "", table]
-    lines += ["", "## Figures", ""]
-    for name, path in figures.items():
-        lines += [f"![{name}]({Path(path).resolve().relative_to(run_dir.resolve())})", ""]
-    return _write_text_atomic(run_dir / "report.md", "\n".join(lines))
+        lines += ["", f"## {heading}", "", table.rstrip("\n")]
+    if figures:
+        lines += ["", "## Figures", ""]
+        for name, path in figures.items():
+            lines += [f"![{name}]({_link(path, run_dir)})", ""]
+    return _write_text_atomic(run_dir / "report.md", "\n".join(lines).rstrip("\n") + "\n")
