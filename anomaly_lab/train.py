@@ -45,14 +45,19 @@ def _predict(trainer: L.Trainer, model: L.LightningModule, loader) -> np.ndarray
     return torch.cat(batches).cpu().numpy().astype(np.float64)
 
 
-def _load_best(trainer: L.Trainer, model: L.LightningModule) -> str | None:
-    """Weights of the best validation checkpoint, when a checkpoint callback kept one."""
+def restore(path: str, model: L.LightningModule, dm: L.LightningDataModule) -> str:
+    """Model weights and the datamodule's fitted transform from a Lightning checkpoint."""
+    state = torch.load(path, map_location="cpu", weights_only=False)
+    model.load_state_dict(state["state_dict"])
+    if type(dm).__qualname__ in state:
+        dm.load_state_dict(state[type(dm).__qualname__])
+    return path
+
+
+def _best_checkpoint(trainer: L.Trainer) -> str | None:
+    """The best validation checkpoint, when a checkpoint callback kept one."""
     ckpt = trainer.checkpoint_callback
-    path = getattr(ckpt, "best_model_path", "") if ckpt is not None else ""
-    if path:
-        state = torch.load(path, map_location="cpu", weights_only=False)
-        model.load_state_dict(state["state_dict"])
-    return path or None
+    return getattr(ckpt, "best_model_path", "") or None if ckpt is not None else None
 
 
 def apply_debug(cfg: DictConfig, overrides: list[str]) -> DictConfig:
@@ -79,8 +84,15 @@ def run(cfg: DictConfig) -> dict[str, Any]:
     for lg in objs["loggers"]:
         lg.log_hyperparams(OmegaConf.to_container(cfg, resolve=True))
     dm.setup("fit")
-    trainer.fit(model, datamodule=dm)
-    best = _load_best(trainer, model)
+    if cfg.get("train", True):
+        trainer.fit(model, datamodule=dm, ckpt_path=cfg.get("ckpt_path"))
+        best = _best_checkpoint(trainer)
+    elif not cfg.get("ckpt_path"):
+        raise ValueError("train=false evaluates a trained model: give ckpt_path=<checkpoint>")
+    else:
+        best = cfg.ckpt_path
+    if best:
+        restore(best, model, dm)
     scores = {split: _predict(trainer, model, dm.score_dataloader(split)) for split in ("val", "val_signal", "test")}
     labels = dm.arrays["test_labels"]
     result = evaluate(policy, scores, labels)

@@ -61,6 +61,13 @@ def test_smoke_run_writes_every_artifact(tmp_path: Path) -> None:
     ckpt = torch.load(run / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=False)
     assert "transform" in ckpt["GWDataModule"]
 
+    # scoring the saved model again without training reproduces the run's numbers
+    again = run_cli(tmp_path, "+experiment=gw_cnnae", "debug=smoke", "train=false", f"ckpt_path={m['checkpoint']}")
+    assert again.returncode == 0, again.stderr[-3000:]
+    (rerun,) = [p.parent for p in tmp_path.glob("logs/**/metrics.json") if p.parent != run]
+    m2 = json.loads((rerun / "metrics.json").read_text())
+    assert (m2["auroc"], m2["threshold"], m2["tpr_at_fpr"]) == (m["auroc"], m["threshold"], m["tpr_at_fpr"])
+
 
 def test_threshold_policies_and_loggers_compose(tmp_path: Path) -> None:
     proc = run_cli(
