@@ -10,20 +10,27 @@ import argparse
 import os
 import platform
 import time
+from functools import partial
 from pathlib import Path
 
 import lightning as L
 import numpy as np
 import torch
+from hydra import compose, initialize_config_dir
+from hydra.utils import instantiate
 from torch.utils.data import DataLoader, TensorDataset
 
 from anomaly_lab.models.autoencoder import AutoencoderModule, reconstruction_error
-from anomaly_lab.models.nets.conv1d import Conv1dAutoencoder
+
+CONFIG_DIR = Path(__file__).resolve().parents[1] / "conf"
 
 
-def _net(seed: int) -> torch.nn.Module:
+def _net(seed: int, model: str = "cnn1d_ae") -> torch.nn.Module:
+    """The network of `conf/model/<model>.yaml`, so the benchmark measures what the study trains."""
+    with initialize_config_dir(config_dir=str(CONFIG_DIR / "model"), version_base="1.3"):
+        cfg = compose(config_name=model)
     torch.manual_seed(seed)
-    return Conv1dAutoencoder()
+    return instantiate(cfg.net)
 
 
 def plain_training(x: torch.Tensor, batch_size: int, epochs: int, seed: int) -> float:
@@ -58,7 +65,7 @@ class _EpochTimer(L.Callback):
 
 def lightning_training(x: torch.Tensor, batch_size: int, epochs: int, seed: int) -> float:
     """Samples per second of our AutoencoderModule under the Lightning Trainer (epoch-level logging on)."""
-    module = AutoencoderModule(_net(seed), optimizer=lambda params: torch.optim.Adam(params, lr=1e-3))
+    module = AutoencoderModule(_net(seed), optimizer=partial(torch.optim.Adam, lr=1e-3))
     loader = DataLoader(TensorDataset(x, torch.zeros(len(x))), batch_size=batch_size, shuffle=True)
     timer = _EpochTimer()
     trainer = L.Trainer(
@@ -81,7 +88,7 @@ def plain_scoring(x: torch.Tensor, batch_size: int, seed: int) -> float:
 
 
 def lightning_scoring(x: torch.Tensor, batch_size: int, seed: int) -> float:
-    module = AutoencoderModule(_net(seed), optimizer=lambda params: torch.optim.Adam(params))
+    module = AutoencoderModule(_net(seed), optimizer=partial(torch.optim.Adam))
     loader = DataLoader(TensorDataset(x, torch.zeros(len(x))), batch_size=batch_size)
     trainer = L.Trainer(accelerator="cpu", devices=1, logger=False, enable_progress_bar=False)
     trainer.predict(module, dataloaders=DataLoader(TensorDataset(x[:batch_size], torch.zeros(batch_size))))
