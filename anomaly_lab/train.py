@@ -40,9 +40,12 @@ def instantiate_all(cfg: DictConfig) -> dict[str, Any]:
     }
 
 
-def _predict(trainer: L.Trainer, model: L.LightningModule, loader) -> np.ndarray:
-    batches = trainer.predict(model, dataloaders=loader)
-    return torch.cat(batches).cpu().numpy().astype(np.float64)
+@torch.inference_mode()
+def score(model: L.LightningModule, loader) -> np.ndarray:
+    """Anomaly scores of every sample in `loader`, in order, on one device (also after DDP training)."""
+    model.eval()
+    out = [model.predict_step([t.to(model.device) for t in batch], i) for i, batch in enumerate(loader)]
+    return torch.cat(out).float().cpu().numpy().astype(np.float64)
 
 
 def restore(path: str, model: L.LightningModule, dm: L.LightningDataModule) -> str:
@@ -91,9 +94,12 @@ def run(cfg: DictConfig) -> dict[str, Any]:
         raise ValueError("train=false evaluates a trained model: give ckpt_path=<checkpoint>")
     else:
         best = cfg.ckpt_path
+    if trainer.global_rank != 0:
+        return {}  # after DDP training only rank 0 scores and writes the results
     if best:
         restore(best, model, dm)
-    scores = {split: _predict(trainer, model, dm.score_dataloader(split)) for split in ("val", "val_signal", "test")}
+    model.to(trainer.strategy.root_device)
+    scores = {split: score(model, dm.score_dataloader(split)) for split in ("val", "val_signal", "test")}
     labels = dm.arrays["test_labels"]
     result = evaluate(policy, scores, labels)
     references = {

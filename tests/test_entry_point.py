@@ -117,3 +117,15 @@ def test_bad_config_fails_at_start_before_any_data_is_made(tmp_path: Path, overr
     assert proc.returncode != 0
     assert message in proc.stderr
     assert not (tmp_path / ".cache").exists()
+
+
+def test_ddp_on_two_cpu_processes_writes_one_result(tmp_path: Path) -> None:
+    proc = run_cli(
+        tmp_path, "+experiment=gw_cnnae", "debug=smoke", "trainer=ddp", "trainer.accelerator=cpu",
+        "trainer.devices=2", "trainer.precision=32-true", "trainer.sync_batchnorm=false",
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "Starting with 2 processes" in proc.stdout + proc.stderr
+    # every test window scored once, in order, not one shard per rank
+    with h5py.File(only_run_dir(tmp_path) / "scores.h5") as f:
+        assert f["score"].shape == (256,) and list(f["label"][:]) == [0] * 128 + [1] * 128
