@@ -80,6 +80,8 @@ def apply_debug(cfg: DictConfig, overrides: list[str]) -> DictConfig:
 def run(cfg: DictConfig) -> dict[str, Any]:
     """Train, threshold, test and write every artifact of one run; returns the test metrics."""
     cfg = apply_debug(cfg, list(HydraConfig.get().overrides.task) if HydraConfig.initialized() else [])
+    if not cfg.get("train", True) and not cfg.get("ckpt_path"):
+        raise ValueError("train=false scores a trained model: give ckpt_path=<checkpoint>")
     L.seed_everything(cfg.seed, workers=True)
     default_wandb_mode()
     objs = instantiate_all(cfg)
@@ -90,8 +92,6 @@ def run(cfg: DictConfig) -> dict[str, Any]:
     if cfg.get("train", True):
         trainer.fit(model, datamodule=dm, ckpt_path=cfg.get("ckpt_path"))
         best = _best_checkpoint(trainer)
-    elif not cfg.get("ckpt_path"):
-        raise ValueError("train=false evaluates a trained model: give ckpt_path=<checkpoint>")
     else:
         best = cfg.ckpt_path
     if trainer.global_rank != 0:
