@@ -20,6 +20,7 @@ from hydra import compose, initialize_config_dir
 from hydra.utils import instantiate
 from torch.utils.data import DataLoader, TensorDataset
 
+from anomaly_lab.atomic import write_text_atomic
 from anomaly_lab.models.autoencoder import AutoencoderModule, reconstruction_error
 
 CONFIG_DIR = Path(__file__).resolve().parents[1] / "conf"
@@ -145,10 +146,7 @@ def write_section(path: Path, heading: str, text: str) -> None:
     old = path.read_text() if path.is_file() else "# Benchmarks\n\n"
     parts = old.split("\n## ")
     kept = [parts[0].rstrip() + "\n"] + ["## " + p for p in parts[1:] if not ("## " + p).startswith(heading)]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text("\n".join(s.rstrip() + "\n" for s in [*kept, text]))
-    os.replace(tmp, path)
+    write_text_atomic(path, "\n".join(s.rstrip() + "\n" for s in [*kept, text]))
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import h5py
@@ -71,3 +72,15 @@ def test_transform_state_travels_with_the_checkpoint(tmp_path: Path) -> None:
     fresh = GWDataModule(cache_dir=str(tmp_path), **TINY)
     fresh.load_state_dict(dm.state_dict())
     assert fresh.transform.state_dict() == dm.transform.state_dict()
+
+
+def test_atomic_writes_are_readable_by_the_group(tmp_path: Path) -> None:
+    from anomaly_lab.atomic import write_text_atomic
+
+    old = os.umask(0o022)
+    try:
+        path = write_text_atomic(tmp_path / "report.md", "x")
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == 0o644
+    assert [p.name for p in tmp_path.iterdir()] == ["report.md"]

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import h5py
 import numpy as np
+
+from anomaly_lab.atomic import atomic_path
 
 Arrays = dict[str, np.ndarray]
 
@@ -24,19 +24,11 @@ def config_key(cfg: Mapping[str, Any]) -> str:
 
 def save_arrays(path: Path, arrays: Arrays, attrs: Mapping[str, Any] | None = None) -> None:
     """Write named arrays to HDF5 through a temporary file, so a crash never leaves a half-written cache."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    os.close(fd)
-    try:
-        with h5py.File(tmp, "w") as f:
-            for name, arr in arrays.items():
-                f.create_dataset(name, data=arr)
-            for k, v in (attrs or {}).items():
-                f.attrs[k] = v
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
+        for name, arr in arrays.items():
+            f.create_dataset(name, data=arr)
+        for k, v in (attrs or {}).items():
+            f.attrs[k] = v
 
 
 def load_arrays(path: Path) -> Arrays:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import csv
-import os
-import tempfile
 from pathlib import Path
 
 import matplotlib
@@ -13,22 +11,19 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from anomaly_lab.atomic import atomic_path  # noqa: E402
+
 DPI = 120
 
 
 def _save(fig: plt.Figure, path: Path) -> Path:
-    """Render beside the target and rename, so a reader never sees a half-written PNG."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".png")
-    os.close(fd)
+    """Render to a temp file beside the target and rename, so a reader never sees a half-written PNG."""
     try:
-        fig.savefig(tmp, dpi=DPI, bbox_inches="tight")
-        os.replace(tmp, path)
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, dpi=DPI, bbox_inches="tight", format="png")
     finally:
         plt.close(fig)
-        Path(tmp).unlink(missing_ok=True)
-    return path
+    return Path(path)
 
 
 def _shared_bins(scores: np.ndarray, n: int = 60) -> tuple[np.ndarray, bool]:

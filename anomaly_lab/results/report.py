@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from anomaly_lab.atomic import write_text_atomic
 
 
 def _plain(obj: Any) -> Any:
@@ -29,23 +30,9 @@ def _plain(obj: Any) -> Any:
     return obj
 
 
-def _write_text_atomic(path: Path, text: str) -> Path:
-    """Write to a temp file beside `path`, then rename over it; the temp file goes if anything fails."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
 def write_json_atomic(path: Path, obj: Any) -> Path:
     """JSON with indent 2; serialisation happens before the file is touched, so a bad object leaves nothing."""
-    return _write_text_atomic(Path(path), json.dumps(_plain(obj), indent=2, allow_nan=False) + "\n")
+    return write_text_atomic(Path(path), json.dumps(_plain(obj), indent=2, allow_nan=False) + "\n")
 
 
 def _is_scalar(v: Any) -> bool:
@@ -96,4 +83,4 @@ def write_report(
         lines += ["", "## Figures", ""]
         for name, path in figures.items():
             lines += [f"![{name}]({_link(path, run_dir)})", ""]
-    return _write_text_atomic(run_dir / "report.md", "\n".join(lines).rstrip("\n") + "\n")
+    return write_text_atomic(run_dir / "report.md", "\n".join(lines).rstrip("\n") + "\n")
