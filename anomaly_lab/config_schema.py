@@ -1,4 +1,7 @@
-"""Typed schemas for config groups, so a wrong type or unknown key fails at start with Hydra's message."""
+"""Typed schemas for config groups, so a wrong type or unknown key fails at start with Hydra's message.
+
+The values themselves live in the group YAMLs; the schemas only give each key its type.
+"""
 
 from __future__ import annotations
 
@@ -13,40 +16,40 @@ from anomaly_lab.data.gw.injections import InjectionConfig
 @dataclass
 class GWDataSchema:
     _target_: str = "anomaly_lab.data.gw.datamodule.GWDataModule"
-    source: str = "simulated"
-    detector: str = "aligo"
-    files: list[str] = field(default_factory=list)
-    sample_rate: float = 2048.0
-    window_s: float = 0.25
-    context_s: float = 8.0
-    window_offset_s: float = 5.5
-    f_low: float = 20.0
-    f_high: float = 500.0
-    n_train: int = 10000
-    n_val: int = 2000
-    n_val_signal: int = 1000
-    n_test_background: int = 4000
-    n_test_signal: int = 4000
+    source: str = MISSING
+    detector: str = MISSING
+    files: list[str] = MISSING
+    sample_rate: float = MISSING
+    window_s: float = MISSING
+    context_s: float = MISSING
+    window_offset_s: float = MISSING
+    f_low: float = MISSING
+    f_high: float = MISSING
+    n_train: int = MISSING
+    n_val: int = MISSING
+    n_val_signal: int = MISSING
+    n_test_background: int = MISSING
+    n_test_signal: int = MISSING
     injection: InjectionConfig = field(default_factory=InjectionConfig)
-    dq_flags: list[str] = field(default_factory=list)
-    inj_flags: list[str] = field(default_factory=list)
-    psd_segment_s: float = 4.0
-    seed: int = 12345
+    dq_flags: list[str] = MISSING
+    inj_flags: list[str] = MISSING
+    psd_segment_s: float = MISSING
+    seed: int = MISSING
     cache_dir: str = MISSING
-    batch_size: int = 256
-    num_workers: int = 0
+    batch_size: int = MISSING
+    num_workers: int = MISSING
 
 
 @dataclass
 class FprSchema:
     _target_: str = "anomaly_lab.thresholds.FprThreshold"
-    target_fpr: float = 0.05
+    target_fpr: float = MISSING
 
 
 @dataclass
 class PercentileSchema:
     _target_: str = "anomaly_lab.thresholds.PercentileThreshold"
-    q: float = 95.0
+    q: float = MISSING
 
 
 @dataclass
@@ -58,7 +61,7 @@ class FixedSchema:
 @dataclass
 class EfficiencySchema:
     _target_: str = "anomaly_lab.thresholds.EfficiencyThreshold"
-    target_tpr: float = 0.9
+    target_tpr: float = MISSING
 
 
 def register_schemas() -> None:
