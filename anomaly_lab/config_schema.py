@@ -11,6 +11,8 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING
 
 from anomaly_lab.data.gw.injections import InjectionConfig
+from anomaly_lab.data.jets.generator import JetSelection
+from anomaly_lab.data.jets.images import JetImageConfig
 
 
 @dataclass
@@ -34,6 +36,29 @@ class GWDataSchema:
     dq_flags: list[str] = MISSING
     inj_flags: list[str] = MISSING
     psd_segment_s: float = MISSING
+    seed: int = MISSING
+    cache_dir: str = MISSING
+    batch_size: int = MISSING
+    num_workers: int = MISSING
+
+
+@dataclass
+class JetsDataSchema:
+    _target_: str = "anomaly_lab.data.jets.datamodule.JetImageDataModule"
+    source: str = MISSING
+    files: dict[str, str] = MISSING
+    background: str = MISSING
+    supervised: bool = MISSING
+    image: JetImageConfig = field(default_factory=JetImageConfig)
+    generation: JetSelection = field(default_factory=JetSelection)
+    n_train: int = MISSING
+    n_val: int = MISSING
+    n_val_signal: int = MISSING
+    n_test_background: int = MISSING
+    n_test_signal: int = MISSING
+    pca_components: int = MISSING
+    chunk_size: int = MISSING
+    n_workers: int | None = MISSING
     seed: int = MISSING
     cache_dir: str = MISSING
     batch_size: int = MISSING
@@ -68,6 +93,7 @@ def register_schemas() -> None:
     """Put the schemas in Hydra's ConfigStore; group YAMLs list them first in their defaults."""
     cs = ConfigStore.instance()
     cs.store(group="data", name="gw_schema", node=GWDataSchema)
+    cs.store(group="data", name="jets_schema", node=JetsDataSchema)
     cs.store(group="threshold", name="fpr_schema", node=FprSchema)
     cs.store(group="threshold", name="percentile_schema", node=PercentileSchema)
     cs.store(group="threshold", name="fixed_schema", node=FixedSchema)

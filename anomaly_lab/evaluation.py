@@ -11,6 +11,8 @@ from anomaly_lab import metrics
 from anomaly_lab.thresholds import ThresholdPolicy, flag, fpr_at_threshold
 
 DEFAULT_ROC_FPR = 0.05
+# background rejection 1/FPR is quoted at this signal efficiency, as in the top-tagging comparisons
+REJECTION_SIGNAL_EFFICIENCY = 0.3
 
 
 def fit_threshold(policy: ThresholdPolicy, scores: dict[str, np.ndarray]) -> float:
@@ -35,6 +37,10 @@ def evaluate(policy: ThresholdPolicy, scores: dict[str, np.ndarray], labels: np.
         "fpr_at_threshold": fpr_at_threshold(test[labels == 0], threshold),
         # the test ROC's own best TPR at that FPR: what a threshold tuned on the test set would reach
         "roc_tpr_at_target_fpr": metrics.tpr_at_fpr(test, labels, roc_fpr),
+        "background_rejection": metrics.rejection_at_tpr(test, labels, REJECTION_SIGNAL_EFFICIENCY),
+        "rejection_signal_efficiency": REJECTION_SIGNAL_EFFICIENCY,
+        "max_sic": metrics.max_sic(test, labels),
+        "average_precision": metrics.average_precision(test, labels),
         "n_test_background": int((labels == 0).sum()),
         "n_test_signal": int((labels == 1).sum()),
     }

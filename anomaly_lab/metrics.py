@@ -5,7 +5,15 @@ from __future__ import annotations
 import numpy as np
 import torch
 from scipy.stats import beta
-from torchmetrics.functional.classification import binary_auroc, binary_roc
+from torchmetrics.functional.classification import (
+    binary_auroc,
+    binary_average_precision,
+    binary_precision_recall_curve,
+    binary_roc,
+)
+
+# SIC is only quoted where at least this many background samples pass the cut: beyond, 1/sqrt(FPR) is noise
+SIC_MIN_BACKGROUND = 10
 
 
 def _tensors(scores: np.ndarray, labels: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
@@ -41,6 +49,32 @@ def rejection_at_tpr(scores: np.ndarray, labels: np.ndarray, target_tpr: float) 
     fpr, tpr, _ = roc_curve(scores, labels)
     best = float(fpr[tpr >= target_tpr - 1e-12].min())
     return float("inf") if best == 0 else 1.0 / best
+
+
+def precision_recall_curve(scores: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(precision, recall) at every distinct score; precision depends on the test mix's signal fraction."""
+    precision, recall, _ = binary_precision_recall_curve(*_tensors(scores, labels), thresholds=None)
+    return precision.numpy(), recall.numpy()
+
+
+def average_precision(scores: np.ndarray, labels: np.ndarray) -> float:
+    """Area under the precision-recall curve (step-wise, as scikit-learn's average precision)."""
+    return float(binary_average_precision(*_tensors(scores, labels), thresholds=None))
+
+
+def sic_curve(scores: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(tpr, TPR/sqrt(FPR)): the significance improvement of a cut, on points where at least
+    SIC_MIN_BACKGROUND background samples pass it."""
+    fpr, tpr, _ = roc_curve(scores, labels)
+    n_background = int((np.asarray(labels) == 0).sum())
+    keep = fpr * n_background >= SIC_MIN_BACKGROUND
+    return tpr[keep], tpr[keep] / np.sqrt(fpr[keep])
+
+
+def max_sic(scores: np.ndarray, labels: np.ndarray) -> float:
+    """Largest significance improvement TPR/sqrt(FPR) over cuts passing enough background (see sic_curve)."""
+    _, sic = sic_curve(scores, labels)
+    return float(sic.max()) if sic.size else float("nan")
 
 
 def confusion_percent(flagged: np.ndarray, labels: np.ndarray) -> dict[str, dict[str, float]]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from sklearn.metrics import roc_auc_score
+from sklearn.metrics import average_precision_score, roc_auc_score
+from sklearn.metrics import precision_recall_curve as sk_precision_recall_curve
 from sklearn.metrics import roc_curve as sk_roc_curve
 
 from anomaly_lab import metrics
@@ -42,6 +43,29 @@ def test_rejection_at_tpr_is_inverse_fpr() -> None:
     scores, labels = _random(3000, 3, None)
     sk_fpr, sk_tpr, _ = sk_roc_curve(labels, scores)
     assert metrics.rejection_at_tpr(scores, labels, 0.3) == pytest.approx(1 / sk_fpr[sk_tpr >= 0.3].min())
+
+
+@pytest.mark.parametrize("decimals", [None, 1])
+def test_precision_recall_matches_sklearn(decimals: int | None) -> None:
+    scores, labels = _random(2000, 5, decimals)
+    assert metrics.average_precision(scores, labels) == pytest.approx(average_precision_score(labels, scores), abs=1e-5)
+    precision, recall = metrics.precision_recall_curve(scores, labels)
+    sk_precision, sk_recall, _ = sk_precision_recall_curve(labels, scores)
+    np.testing.assert_allclose(np.sort(recall), np.sort(sk_recall), atol=1e-6)
+    np.testing.assert_allclose(np.sort(precision), np.sort(sk_precision), atol=1e-6)
+
+
+def test_max_sic_is_tpr_over_root_fpr_with_enough_background() -> None:
+    scores, labels = _random(4000, 9, None)
+    sk_fpr, sk_tpr, _ = sk_roc_curve(labels, scores, drop_intermediate=False)
+    n_background = (labels == 0).sum()
+    ok = sk_fpr * n_background >= metrics.SIC_MIN_BACKGROUND
+    assert metrics.max_sic(scores, labels) == pytest.approx((sk_tpr[ok] / np.sqrt(sk_fpr[ok])).max(), rel=1e-5)
+    # a perfect separator has no cut with background left at high purity: SIC is bounded by 1/sqrt(10/n)
+    perfect = np.r_[np.zeros(1000), np.ones(100)]
+    assert metrics.max_sic(perfect + np.r_[np.linspace(0, 0.5, 1000), np.zeros(100)], perfect.astype(int)) == (
+        pytest.approx(1 / np.sqrt(10 / 1000))
+    )
 
 
 def test_seed_table_counts_percent_of_each_column() -> None:

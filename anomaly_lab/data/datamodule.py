@@ -12,6 +12,8 @@ from torch.utils.data import DataLoader, TensorDataset
 
 # Split arrays each dataset provides: background-only train/val, labelled signal for validation
 # (efficiency thresholds) and a labelled test mix; anything else prefixed `test_` is a per-test-sample extra.
+# A supervised baseline also gets `train_labels` (then `train` holds both classes) and is validated on
+# val + val_signal; the background-only `val` split still sets the threshold.
 SPLITS = ("train", "val", "val_signal", "test", "test_labels")
 
 
@@ -57,6 +59,11 @@ class AnomalyDataModule(L.LightningDataModule, ABC):
         assert self.arrays is not None, "setup() first"
         return torch.from_numpy(self.transform(self.arrays[split])).unsqueeze(1)
 
+    @property
+    def supervised(self) -> bool:
+        """True when the training split carries labels of both classes (a supervised upper bound)."""
+        return self.arrays is not None and "train_labels" in self.arrays
+
     def _loader(self, split: str, labels: np.ndarray | None = None, shuffle: bool = False) -> DataLoader:
         x = self.inputs(split)
         y = torch.zeros(len(x), dtype=torch.long) if labels is None else torch.as_tensor(labels).long()
@@ -65,10 +72,15 @@ class AnomalyDataModule(L.LightningDataModule, ABC):
         )
 
     def train_dataloader(self) -> DataLoader:
-        return self._loader("train", shuffle=True)
+        assert self.arrays is not None
+        return self._loader("train", self.arrays.get("train_labels"), shuffle=True)
 
     def val_dataloader(self) -> DataLoader:
-        return self._loader("val")
+        if not self.supervised:
+            return self._loader("val")
+        x = torch.cat([self.inputs("val"), self.inputs("val_signal")])
+        y = torch.cat([torch.zeros(len(self.arrays["val"])), torch.ones(len(self.arrays["val_signal"]))]).long()
+        return DataLoader(TensorDataset(x, y), batch_size=self.batch_size, num_workers=self.num_workers)
 
     def test_dataloader(self) -> DataLoader:
         assert self.arrays is not None

@@ -27,3 +27,25 @@ class Standardizer:
 
     def load_state_dict(self, state: dict[str, float | None]) -> None:
         self.mean, self.std = state["mean"], state["std"]
+
+
+class GlobalScale:
+    """Division of every value by the training data's global standard deviation; zeros (empty pixels) stay zero."""
+
+    def __init__(self) -> None:
+        self.scale: float | None = None
+
+    def fit(self, background: np.ndarray) -> GlobalScale:
+        self.scale = float(np.std(background)) or 1.0
+        return self
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        if self.scale is None:
+            raise RuntimeError("GlobalScale used before fit()")
+        return (x / self.scale).astype(np.float32)
+
+    def state_dict(self) -> dict[str, float | None]:
+        return {"scale": self.scale}
+
+    def load_state_dict(self, state: dict[str, float | None]) -> None:
+        self.scale = state["scale"]

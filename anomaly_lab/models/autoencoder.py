@@ -15,6 +15,20 @@ def reconstruction_error(x: torch.Tensor, reconstruction: torch.Tensor) -> torch
     return (x - reconstruction).pow(2).flatten(1).mean(dim=1)
 
 
+def masked_reconstruction_error(x: torch.Tensor, reconstruction: torch.Tensor) -> torch.Tensor:
+    """Per-sample mean squared error over real entries only, for (batch, items, features + 1) inputs whose
+    last feature is 1 for a real item and 0 for padding; `reconstruction` has the features without the mask."""
+    mask = x[..., -1:]
+    squared = (x[..., :-1] - reconstruction).pow(2) * mask
+    n_real = mask.flatten(1).sum(1).clamp_min(1) * reconstruction.shape[-1]
+    return squared.flatten(1).sum(1) / n_real
+
+
+def error_function(masked: bool) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
+    """The reconstruction error a module trains on and scores with."""
+    return masked_reconstruction_error if masked else reconstruction_error
+
+
 class AutoencoderModule(L.LightningModule):
     """Trains `net` to reconstruct background with MSE; `predict_step` returns anomaly scores."""
 
@@ -24,17 +38,19 @@ class AutoencoderModule(L.LightningModule):
         optimizer: Callable[..., torch.optim.Optimizer],
         scheduler: Callable[..., Any] | None = None,
         compile: bool = False,
+        masked: bool = False,
     ) -> None:
         super().__init__()
         self.save_hyperparameters(logger=False, ignore=["net"])
         self.net = torch.compile(net) if compile else net
+        self.error = error_function(masked)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x)
 
     def _loss(self, batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
         x = batch[0]
-        return reconstruction_error(x, self(x)).mean()
+        return self.error(x, self(x)).mean()
 
     def training_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> torch.Tensor:
         loss = self._loss(batch)
@@ -49,7 +65,7 @@ class AutoencoderModule(L.LightningModule):
 
     def predict_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> torch.Tensor:
         x = batch[0]
-        return reconstruction_error(x, self(x)).float()
+        return self.error(x, self(x)).float()
 
     def configure_optimizers(self) -> Any:
         optimizer = self.hparams.optimizer(params=self.parameters())

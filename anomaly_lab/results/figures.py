@@ -173,11 +173,12 @@ def plot_efficiency_curve(
     path: Path,
     references: dict[str, np.ndarray] | None = None,
     xlabel: str = "optimal SNR",
+    label: str = "autoencoder",
 ) -> Path:
     """Detection efficiency at the operating threshold per bin, beside reference detectors on the same bins."""
     series = dict(references or {})
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
-    ax.errorbar(bin_centres, efficiencies, yerr=[errors_low, errors_high], fmt="o-", capsize=3, label="autoencoder")
+    ax.errorbar(bin_centres, efficiencies, yerr=[errors_low, errors_high], fmt="o-", capsize=3, label=label)
     for (name, values), marker in zip(series.items(), "sdv^<>p*", strict=False):
         ax.plot(bin_centres, values, marker + "--", label=name)
     ax.set_ylim(0, 1.05)
@@ -185,4 +186,21 @@ def plot_efficiency_curve(
     ax.set_ylabel("fraction flagged at the threshold")
     ax.grid(alpha=0.3)
     ax.legend(loc="lower right")
+    return _save(fig, path)
+
+
+def plot_image_panels(panels: dict[str, np.ndarray], path: Path, title: str | None = None) -> Path:
+    """Images side by side on a shared logarithmic colour scale (jet images: mean images, input vs output)."""
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.2 * len(panels), 3.4), squeeze=False)
+    positive = np.concatenate([p[p > 0].ravel() for p in panels.values()] or [np.ones(1)])
+    vmin, vmax = (np.percentile(positive, 1), positive.max()) if positive.size else (1e-6, 1.0)
+    norm = matplotlib.colors.LogNorm(vmin=max(vmin, 1e-8), vmax=max(vmax, 2e-8))
+    for ax, (name, image) in zip(axes[0], panels.items(), strict=True):
+        shown = ax.imshow(np.where(image > 0, image, np.nan), norm=norm, cmap="viridis")
+        ax.set_title(name, fontsize=9)
+        ax.set_xlabel("phi' (pixels)")
+        ax.set_ylabel("eta' (pixels)")
+    fig.colorbar(shown, ax=axes[0].tolist(), shrink=0.8, label="pT fraction (scaled)")
+    if title:
+        fig.suptitle(title, fontsize=10)
     return _save(fig, path)

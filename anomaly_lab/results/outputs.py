@@ -109,30 +109,34 @@ def write_run_outputs(
     example = _example_figure(run_dir, dm, model, test)
     if example:
         figs["example window"] = example
+    if hasattr(dm, "example_figures"):  # dataset-specific pictures of inputs and reconstructions
+        figs |= dm.example_figures(run_dir, model, test)
 
     tables = {
-        "Test windows flagged at the threshold (percent of each column)": metrics.confusion_table_markdown(
+        "Test samples flagged at the threshold (percent of each column)": metrics.confusion_table_markdown(
             flagged, labels, ev.signal_name, ev.background_name
         )
     }
-    out = dict(result)
+    out = {"task": cfg.get("task_name"), **result}
     out["checkpoint"] = checkpoint
     out["references"] = {name: ref["metrics"] for name, ref in references.items()}
     var = ev.get("efficiency_variable")
     if var and var in extras:
-        scorers = {"autoencoder": (test, result["threshold"])}
+        model_name = ev.get("model_name") or "autoencoder"
+        scorers = {model_name: (test, result["threshold"])}
         scorers |= {n: (r["scores"]["test"], r["metrics"]["threshold"]) for n, r in references.items()}
         rows = efficiency_rows(extras[var], labels, scorers, list(ev.efficiency_edges))
-        tables[f"Detection efficiency against {var}"] = efficiency_table(rows, var, "autoencoder")
-        centres = np.array([(r["lo"] + r["hi"]) / 2 for r in rows["autoencoder"]])
-        eff = np.array([r["efficiency"] for r in rows["autoencoder"]])
+        tables[f"Detection efficiency against {var}"] = efficiency_table(rows, var, model_name)
+        centres = np.array([(r["lo"] + r["hi"]) / 2 for r in rows[model_name]])
+        eff = np.array([r["efficiency"] for r in rows[model_name]])
         figs["efficiency"] = figures.plot_efficiency_curve(
             centres, eff,
-            eff - np.array([r["low"] for r in rows["autoencoder"]]),
-            np.array([r["high"] for r in rows["autoencoder"]]) - eff,
+            eff - np.array([r["low"] for r in rows[model_name]]),
+            np.array([r["high"] for r in rows[model_name]]) - eff,
             run_dir / "efficiency.png",
             references={n: np.array([r["efficiency"] for r in rows[n]]) for n in references},
             xlabel=f"optimal {var.upper()}" if var == "snr" else var,
+            label=model_name,
         )  # fmt: skip
         out["efficiency"] = rows
     notes = list(dm.describe()) if hasattr(dm, "describe") else []

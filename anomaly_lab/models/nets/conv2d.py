@@ -1,0 +1,69 @@
+"""2-D convolutional networks for jet images: the seed's autoencoder and a supervised classifier."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+
+
+class Conv2dAutoencoder(nn.Module):
+    """Seed jet-image CAE: conv + ReLU + max-pool per entry of `channels` (16, 8), then the mirror image
+    (conv + ReLU + upsample), a linear output conv, and a crop back to the input size.
+
+    Pooling rounds up (`ceil_mode`), so any image size works: 25 -> 13 -> 7 -> 14 -> 28, cropped to 25.
+    """
+
+    def __init__(self, in_channels: int = 1, channels: Sequence[int] = (16, 8), kernel_size: int = 3) -> None:
+        super().__init__()
+        pad = kernel_size // 2
+        layers: list[nn.Module] = []
+        c = in_channels
+        for out in channels:
+            layers += [nn.Conv2d(c, out, kernel_size, padding=pad), nn.ReLU(), nn.MaxPool2d(2, ceil_mode=True)]
+            c = out
+        self.encoder = nn.Sequential(*layers)
+        layers = []
+        for out in reversed(channels):
+            layers += [nn.Conv2d(c, out, kernel_size, padding=pad), nn.ReLU(), nn.Upsample(scale_factor=2)]
+            c = out
+        layers.append(nn.Conv2d(c, in_channels, kernel_size, padding=pad))
+        self.decoder = nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h, w = x.shape[-2:]
+        return self.decoder(self.encoder(x))[..., :h, :w]
+
+
+class Conv2dClassifier(nn.Module):
+    """Supervised CNN on the same images: conv blocks with pooling, then a dense head giving one logit."""
+
+    def __init__(
+        self,
+        image_size: int = 25,
+        in_channels: int = 1,
+        channels: Sequence[int] = (32, 64),
+        kernel_size: int = 3,
+        hidden: int = 64,
+    ) -> None:
+        super().__init__()
+        pad = kernel_size // 2
+        layers: list[nn.Module] = []
+        c = in_channels
+        for out in channels:
+            layers += [
+                nn.Conv2d(c, out, kernel_size, padding=pad),
+                nn.ReLU(),
+                nn.Conv2d(out, out, kernel_size, padding=pad),
+                nn.ReLU(),
+                nn.MaxPool2d(2, ceil_mode=True),
+            ]
+            c = out
+        self.features = nn.Sequential(*layers)
+        with torch.no_grad():
+            n_features = self.features(torch.zeros(1, in_channels, image_size, image_size)).numel()
+        self.head = nn.Sequential(nn.Flatten(), nn.Linear(n_features, hidden), nn.ReLU(), nn.Linear(hidden, 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.features(x)).squeeze(-1)

@@ -1,0 +1,74 @@
+"""LightningModule for variational autoencoders: reconstruction + beta * KL, with a configurable anomaly score."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import lightning as L
+import torch
+from torch import nn
+
+from anomaly_lab.models.autoencoder import error_function
+
+SCORES = ("reconstruction", "kl", "both")
+
+
+def kl_divergence(mean: torch.Tensor, log_var: torch.Tensor) -> torch.Tensor:
+    """Per-sample KL divergence of N(mean, exp(log_var)) from the unit Gaussian prior."""
+    return -0.5 * (1 + log_var - mean.pow(2) - log_var.exp()).sum(dim=1)
+
+
+class VAEModule(L.LightningModule):
+    """Trains `net` (returning reconstruction, z_mean, z_log_var) on reconstruction error + beta * KL.
+
+    The anomaly score is the reconstruction error, the KL term, or both (the per-sample loss), as `score` says.
+    """
+
+    def __init__(
+        self,
+        net: nn.Module,
+        optimizer: Callable[..., torch.optim.Optimizer],
+        scheduler: Callable[..., Any] | None = None,
+        beta: float = 1.0,
+        score: str = "reconstruction",
+        masked: bool = False,
+    ) -> None:
+        super().__init__()
+        if score not in SCORES:
+            raise ValueError(f"model.score: expected one of {SCORES}, got {score!r}")
+        self.save_hyperparameters(logger=False, ignore=["net"])
+        self.net = net
+        self.error = error_function(masked)
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        return self.net(x)
+
+    def _terms(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        recon, mean, log_var = self(x)
+        return self.error(x, recon), kl_divergence(mean, log_var)
+
+    def _log_loss(self, stage: str, x: torch.Tensor) -> torch.Tensor:
+        recon, kl = self._terms(x)
+        loss = (recon + self.hparams.beta * kl).mean()
+        self.log(f"{stage}_loss", loss, on_step=False, on_epoch=True, prog_bar=True, sync_dist=True)
+        self.log(f"{stage}_reconstruction", recon.mean(), on_step=False, on_epoch=True, sync_dist=True)
+        self.log(f"{stage}_kl", kl.mean(), on_step=False, on_epoch=True, sync_dist=True)
+        return loss
+
+    def training_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> torch.Tensor:
+        return self._log_loss("train", batch[0])
+
+    def validation_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> None:
+        self._log_loss("val", batch[0])
+
+    def predict_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> torch.Tensor:
+        recon, kl = self._terms(batch[0])
+        score = {"reconstruction": recon, "kl": kl, "both": recon + self.hparams.beta * kl}[self.hparams.score]
+        return score.float()
+
+    def configure_optimizers(self) -> Any:
+        optimizer = self.hparams.optimizer(params=self.parameters())
+        if self.hparams.scheduler is None:
+            return optimizer
+        return {"optimizer": optimizer, "lr_scheduler": self.hparams.scheduler(optimizer=optimizer)}
