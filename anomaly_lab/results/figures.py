@@ -199,8 +199,94 @@ def plot_image_panels(panels: dict[str, np.ndarray], path: Path, title: str | No
         shown = ax.imshow(np.where(image > 0, image, np.nan), norm=norm, cmap="viridis")
         ax.set_title(name, fontsize=9)
         ax.set_xlabel("phi' (pixels)")
-        ax.set_ylabel("eta' (pixels)")
+    axes[0, 0].set_ylabel("eta' (pixels)")
     fig.colorbar(shown, ax=axes[0].tolist(), shrink=0.8, label="pT fraction (scaled)")
     if title:
         fig.suptitle(title, fontsize=10)
+    return _save(fig, path)
+
+
+def plot_precision_recall(precision: np.ndarray, recall: np.ndarray, average_precision: float, path: Path,
+                          signal_fraction: float) -> Path:  # fmt: skip
+    """Precision against recall (signal efficiency); the no-skill line is the test mix's signal fraction."""
+    fig, ax = plt.subplots(figsize=(4.8, 4.5))
+    ax.plot(recall, precision, lw=1.8, label=f"average precision = {average_precision:.4f}")
+    ax.axhline(signal_fraction, color="grey", ls=":", lw=1, label=f"no skill ({signal_fraction:.3f})")
+    ax.set_xlabel("recall (signal efficiency)")
+    ax.set_ylabel("precision")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.01)
+    ax.legend(loc="upper right")
+    return _save(fig, path)
+
+
+def plot_sic(tpr: np.ndarray, sic: np.ndarray, path: Path, min_background: int) -> Path:
+    """Significance improvement TPR/sqrt(FPR) against signal efficiency, with its maximum marked."""
+    fig, ax = plt.subplots(figsize=(4.8, 4.5))
+    ax.plot(tpr, sic, lw=1.8)
+    if sic.size:
+        best = int(np.argmax(sic))
+        ax.plot(tpr[best], sic[best], "o", color="k", label=f"max SIC {sic[best]:.2f} at TPR {tpr[best]:.3f}")
+        ax.legend(loc="upper right")
+    ax.axhline(1.0, color="grey", ls=":", lw=1)
+    ax.set_xlabel("signal efficiency (TPR)")
+    ax.set_ylabel("TPR / sqrt(FPR)")
+    ax.set_title(f"cuts keeping at least {min_background} background samples", fontsize=9)
+    ax.set_xlim(0, 1)
+    return _save(fig, path)
+
+
+def plot_latent(latent: np.ndarray, labels: np.ndarray, path: Path, names: tuple[str, str], axes: str) -> Path:
+    """Two latent coordinates per test sample, coloured by class (background drawn first, underneath)."""
+    fig, ax = plt.subplots(figsize=(5.2, 4.8))
+    for cls, name, colour in ((0, names[0], "tab:blue"), (1, names[1], "tab:orange")):
+        pts = latent[labels == cls]
+        ax.scatter(pts[:, 0], pts[:, 1], s=3, alpha=0.4, color=colour, label=name, rasterized=True)
+    ax.set_xlabel(f"{axes} 1")
+    ax.set_ylabel(f"{axes} 2")
+    ax.legend(markerscale=4)
+    return _save(fig, path)
+
+
+def plot_feature_reconstruction(
+    inputs: dict[str, np.ndarray], outputs: dict[str, np.ndarray], path: Path, title: str | None = None
+) -> Path:
+    """Per feature: the distribution of the inputs and of the model's reconstructions (seed's diagnostic)."""
+    fig, axes = plt.subplots(1, len(inputs), figsize=(3.6 * len(inputs), 3.4), squeeze=False)
+    for ax, name in zip(axes[0], inputs, strict=True):
+        both = np.concatenate([inputs[name], outputs[name]])
+        bins = np.linspace(*np.percentile(both, [0.5, 99.5]), 60)
+        ax.hist(inputs[name], bins=bins, histtype="step", lw=1.5, label="input", density=True)
+        ax.hist(outputs[name], bins=bins, histtype="step", lw=1.5, label="reconstruction", density=True)
+        ax.set_xlabel(f"{name} (scaled)")
+        ax.set_yscale("log")
+    axes[0, 0].set_ylabel("density")
+    axes[0, 0].legend(fontsize=8)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    return _save(fig, path)
+
+
+def plot_mass_sculpting(mjj: np.ndarray, passed: np.ndarray, path: Path, edges: np.ndarray) -> Path:
+    """Background mjj before and after the anomaly-score cut, both normalised, and their ratio: a cut that
+    prefers some masses makes a bump in a smooth background."""
+    fig, (ax, ratio_ax) = plt.subplots(2, 1, figsize=(6.0, 5.2), sharex=True, height_ratios=[3, 1])
+    before, _ = np.histogram(mjj, edges)
+    after, _ = np.histogram(mjj[passed], edges)
+    widths = np.diff(edges)
+    centres = 0.5 * (edges[1:] + edges[:-1])
+    for counts, name in ((before, f"all background ({len(mjj)})"), (after, f"passing the cut ({passed.sum()})")):
+        density = counts / max(counts.sum(), 1) / widths
+        ax.step(edges[:-1], density, where="post", lw=1.5, label=name)
+    ax.set_yscale("log")
+    ax.set_ylabel("normalised density (1/GeV)")
+    ax.legend(fontsize=8)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = (after / max(after.sum(), 1)) / (before / max(before.sum(), 1))
+        error = ratio / np.sqrt(np.maximum(after, 1))
+    ok = before > 0
+    ratio_ax.errorbar(centres[ok], ratio[ok], yerr=error[ok], fmt="o", ms=3)
+    ratio_ax.axhline(1.0, color="grey", ls=":")
+    ratio_ax.set_ylabel("after / before")
+    ratio_ax.set_xlabel("m_jj (GeV)")
     return _save(fig, path)

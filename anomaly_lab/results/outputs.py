@@ -68,6 +68,35 @@ def _example_figure(run_dir: Path, dm: Any, model: torch.nn.Module, scores: np.n
     return figures.plot_example_window(t, data, recon, run_dir / "example_window.png", extras["template"][i], title)
 
 
+@torch.no_grad()
+def latent_coordinates(model: torch.nn.Module, x: torch.Tensor, batch_size: int = 1024) -> np.ndarray | None:
+    """The encoder output (a VAE's z_mean) per sample, when the network has an `encode` method."""
+    net = getattr(model, "net", None)
+    if not hasattr(net, "encode"):
+        return None
+    model.eval()
+    out = []
+    for start in range(0, len(x), batch_size):
+        z = net.encode(x[start : start + batch_size].to(model.device))
+        out.append((z[0] if isinstance(z, tuple) else z).flatten(1).float().cpu())
+    return torch.cat(out).numpy()
+
+
+def _latent_figure(run_dir: Path, dm: Any, model: torch.nn.Module, names: tuple[str, str]) -> Path | None:
+    """Test samples in the latent space (its two leading principal directions when it has more than two)."""
+    labels = dm.arrays["test_labels"]
+    keep = np.random.default_rng(0).permutation(len(labels))[:6000]  # a readable scatter
+    latent = latent_coordinates(model, dm.inputs("test")[np.sort(keep)])
+    if latent is None or latent.shape[1] < 2:
+        return None
+    axes = "latent"
+    if latent.shape[1] > 2:
+        centred = latent - latent.mean(0)
+        latent = centred @ np.linalg.svd(centred, full_matrices=False)[2][:2].T
+        axes = "latent principal direction"
+    return figures.plot_latent(latent, labels[np.sort(keep)], run_dir / "latent.png", names, axes)
+
+
 def write_run_outputs(
     run_dir: Path,
     cfg: DictConfig,
@@ -105,12 +134,22 @@ def write_run_outputs(
             fpr, tpr, result["auroc"], run_dir / "roc.png", (result["fpr_at_threshold"], result["tpr_at_fpr"])
         ),
         "training curves": figures.plot_training_curves(run_dir / "csv" / "metrics.csv", run_dir / "training.png"),
-    }
+        "precision-recall": figures.plot_precision_recall(
+            *metrics.precision_recall_curve(test, labels), result["average_precision"],
+            run_dir / "precision_recall.png", float(labels.mean()),
+        ),
+        "significance improvement": figures.plot_sic(
+            *metrics.sic_curve(test, labels), run_dir / "sic.png", metrics.SIC_MIN_BACKGROUND
+        ),
+    }  # fmt: skip
+    latent = _latent_figure(run_dir, dm, model, (ev.background_name, ev.signal_name))
+    if latent:
+        figs["latent space"] = latent
     example = _example_figure(run_dir, dm, model, test)
     if example:
         figs["example window"] = example
     if hasattr(dm, "example_figures"):  # dataset-specific pictures of inputs and reconstructions
-        figs |= dm.example_figures(run_dir, model, test)
+        figs |= dm.example_figures(run_dir, model, test, result["threshold"])
 
     tables = {
         "Test samples flagged at the threshold (percent of each column)": metrics.confusion_table_markdown(
