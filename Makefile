@@ -31,6 +31,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m anomaly_lab.bench $(ARGS)
 	$(PY) -m anomaly_lab.jets_bench
+	$(PY) -m anomaly_lab.lhco_bench
 
 clean:
 	rm -rf logs outputs multirun .cache .pytest_cache

@@ -21,6 +21,15 @@ def test_seed_cae_crops_back_to_the_input_size(size: int) -> None:
     assert net(x).shape == x.shape
 
 
+def test_bottleneck_cae_squeezes_every_image_through_a_dense_latent() -> None:
+    net = Conv2dAutoencoder(latent_dim=32, image_size=25)
+    x = torch.rand(3, 1, 25, 25)
+    assert net.encode(x).shape == (3, 32) and net(x).shape == x.shape
+    assert Conv2dAutoencoder().encode(x).shape == (3, 8, 7, 7)  # the seed's latent: a local 7x7 grid
+    with pytest.raises(ValueError, match="image_size"):
+        Conv2dAutoencoder(latent_dim=32)
+
+
 def correlated_data(n: int = 4000, d: int = 12, seed: int = 0) -> np.ndarray:
     rng = np.random.default_rng(seed)
     spectrum = np.array([10, 7, 5, 1, 0.5, 0.3, 0.2, 0.1, 0.1, 0.05, 0.05, 0.05])[:d]

@@ -195,7 +195,9 @@ class JetImageDataModule(AnomalyDataModule):
             f"test {c['test_background']} {bkg} + {c['test_signal']} {sig}; seed {self.seed}.",
         ]
 
-    def example_figures(self, run_dir: Path, model: torch.nn.Module, scores: np.ndarray) -> dict[str, Path]:
+    def example_figures(
+        self, run_dir: Path, model: torch.nn.Module, scores: np.ndarray, threshold: float
+    ) -> dict[str, Path]:
         """Mean test images of both classes, and the median-score anomalous jet beside the model's output."""
         assert self.arrays is not None, "setup() first"
         labels = self.arrays["test_labels"]

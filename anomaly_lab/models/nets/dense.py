@@ -40,8 +40,11 @@ class DenseAutoencoder(nn.Module):
         if activation:  # a ReLU between the encoder's linear latent and the decoder, as in each hidden layer
             self.decoder.insert(0, nn.ReLU())
 
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        return self.encoder(x.flatten(1))
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.decoder(self.encoder(x.flatten(1))).view(-1, *self.input_shape)
+        return self.decoder(self.encode(x)).view(-1, *self.input_shape)
 
 
 class DenseVAE(nn.Module):

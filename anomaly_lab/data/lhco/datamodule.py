@@ -1,0 +1,216 @@
+"""LightningDataModule for LHC Olympics R&D dijet events: the public file or our Pythia 8 events, as particles or
+high-level features.
+
+Both sources go through the same path: an R&D-format file streamed chunk by chunk into background-only
+train/val splits and labelled validation-signal and test sets (never the whole file in memory); the split
+arrays are cached on disk as float32, keyed by the configuration, and scaled in memory by the fitted transform.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from rich.progress import Progress
+
+from anomaly_lab.data.cache import cached
+from anomaly_lab.data.datamodule import AnomalyDataModule
+from anomaly_lab.data.lhco import figures as lhco_figures
+from anomaly_lab.data.lhco.generator import GenerationPlan, LhcoPhysics, generate_file
+from anomaly_lab.data.lhco.highlevel import HLF_NAMES, high_level_features
+from anomaly_lab.data.lhco.preprocessing import FeatureStandardizer, ParticleScaler
+from anomaly_lab.data.lhco.rnd_format import N_PARTICLES, LhcoFormatError, iter_events
+
+# file events fill these splits in file order: background in the first list's order, signal in the second's
+BACKGROUND_SPLITS = ("train", "val", "test_background")
+SIGNAL_SPLITS = ("val_signal", "test_signal")
+
+
+class _SplitFiller:
+    """Preallocated split arrays filled from a stream of labelled chunks."""
+
+    def __init__(self, counts: dict[str, int], representation: str, max_particles: int, radius: float) -> None:
+        self.counts, self.representation, self.radius = counts, representation, radius
+        self.filled = dict.fromkeys(counts, 0)
+        width = (max_particles, 3) if representation == "particles" else (len(HLF_NAMES),)
+        self.x = {name: np.zeros((n, *width), np.float32) for name, n in counts.items()}
+        self.mjj = {name: np.zeros(counts[name]) for name in ("test_background", "test_signal")}
+        self.max_particles = max_particles
+
+    @property
+    def needed(self) -> int:
+        return sum(self.counts.values()) - sum(self.filled.values())
+
+    def add(self, particles: np.ndarray, splits: tuple[str, ...]) -> int:
+        """Put events of one class into the first splits with room; returns how many were used."""
+        used = 0
+        for name in splits:
+            lo, take = self.filled[name], min(self.counts[name] - self.filled[name], len(particles) - used)
+            if take <= 0:
+                continue
+            events = particles[used : used + take]
+            hlf = high_level_features(events, self.radius) if self.representation == "hlf" or name in self.mjj else None
+            if self.representation == "particles":
+                self.x[name][lo : lo + take] = events[:, : self.max_particles]
+            else:
+                self.x[name][lo : lo + take] = hlf
+            if name in self.mjj:
+                self.mjj[name][lo : lo + take] = hlf[:, 0]
+            self.filled[name] += take
+            used += take
+        return used
+
+
+class LHCODataModule(AnomalyDataModule):
+    """R&D dijet events: QCD background for training, W' -> X Y -> (qq)(qq) as the anomaly."""
+
+    def __init__(
+        self,
+        source: str = "generated",
+        path: str | None = None,
+        representation: str = "particles",
+        n_train: int = 12000,
+        n_val: int = 2000,
+        n_val_signal: int = 500,
+        n_test_background: int = 4000,
+        n_test_signal: int = 1000,
+        test_signal_fraction: float | None = None,
+        max_particles: int = N_PARTICLES,
+        physics: LhcoPhysics | dict | None = None,
+        seed: int = 12345,
+        cache_dir: str = ".cache/anomaly_lab",
+        batch_size: int = 256,
+        num_workers: int = 0,
+        n_workers: int | None = None,
+        chunk_size: int = 10000,
+    ) -> None:
+        if representation not in ("particles", "hlf"):
+            raise ValueError(f"data.representation: expected 'particles' or 'hlf', got {representation!r}")
+        super().__init__(ParticleScaler() if representation == "particles" else FeatureStandardizer(), batch_size,
+                         num_workers)  # fmt: skip
+        if source not in ("generated", "files"):
+            raise ValueError(f"data.source: expected 'generated' or 'files', got {source!r}")
+        if source == "files" and not path:
+            raise ValueError("data.source=files needs data.path=<events_anomalydetection.h5>")
+        if not 0 < max_particles <= N_PARTICLES:
+            raise ValueError(f"data.max_particles: expected 1..{N_PARTICLES}, got {max_particles}")
+        if test_signal_fraction is not None:
+            if not 0 < test_signal_fraction < 1:
+                raise ValueError(f"data.test_signal_fraction: expected in (0, 1), got {test_signal_fraction}")
+            n_test_signal = round(n_test_background * test_signal_fraction / (1 - test_signal_fraction))
+        physics = physics or LhcoPhysics()
+        self.physics = physics if isinstance(physics, LhcoPhysics) else LhcoPhysics(**physics)
+        self.counts = {
+            "train": n_train,
+            "val": n_val,
+            "test_background": n_test_background,
+            "val_signal": n_val_signal,
+            "test_signal": n_test_signal,
+        }
+        self.source, self.path, self.representation = source, path, representation
+        self.max_particles, self.seed, self.cache_dir = max_particles, seed, cache_dir
+        self.n_workers, self.chunk_size = n_workers or os.cpu_count() or 1, chunk_size
+
+    def _plan(self) -> GenerationPlan:
+        n_bg = sum(self.counts[s] for s in BACKGROUND_SPLITS)
+        return GenerationPlan(n_bg, sum(self.counts[s] for s in SIGNAL_SPLITS), self.seed, self.physics)
+
+    def _cache_config(self) -> dict[str, Any]:
+        """Everything that changes the split arrays, and nothing else (not batch size, not worker counts)."""
+        if self.source == "generated":
+            origin: dict[str, Any] = {"events": self._plan().key()}
+        else:
+            path = Path(self.path).resolve()
+            origin = {"path": str(path), "bytes": path.stat().st_size if path.is_file() else None}
+        return {
+            "source": self.source,
+            **origin,
+            "representation": self.representation,
+            "counts": self.counts,
+            "max_particles": self.max_particles,
+            "jet_radius": self.physics.jet_radius,
+            "version": 1,
+        }
+
+    def events_file(self) -> Path:
+        """The R&D-format file the splits come from: the given one, or our generated one (made on first use)."""
+        if self.source == "files":
+            return Path(self.path)
+        return generate_file(self._plan(), self.cache_dir, self.n_workers)
+
+    def build_arrays(self) -> dict[str, np.ndarray]:
+        return cached(self.cache_dir, f"lhco-{self.source}-{self.representation}", self._cache_config(), self._build)
+
+    def _build(self) -> dict[str, np.ndarray]:
+        path = self.events_file()
+        fill = _SplitFiller(self.counts, self.representation, self.max_particles, self.physics.jet_radius)
+        with Progress(transient=True) as progress:
+            bar = progress.add_task(f"reading {path.name}", total=fill.needed)
+            for particles, labels in iter_events(path, self.chunk_size):
+                if labels is None:
+                    raise LhcoFormatError(f"{path}: key 'df' has no label column (a black box); training needs labels")
+                before = fill.needed
+                fill.add(particles[labels == 0], BACKGROUND_SPLITS)
+                fill.add(particles[labels == 1], SIGNAL_SPLITS)
+                progress.advance(bar, before - fill.needed)
+                if fill.needed == 0:
+                    break
+        short = {k: f"{fill.filled[k]}/{n}" for k, n in self.counts.items() if fill.filled[k] < n}
+        if short:
+            raise ValueError(f"{path}: too few events for the requested splits (have/need: {short})")
+        n_bg, n_sig = self.counts["test_background"], self.counts["test_signal"]
+        return {
+            "train": fill.x["train"],
+            "val": fill.x["val"],
+            "val_signal": fill.x["val_signal"],
+            "test": np.concatenate([fill.x["test_background"], fill.x["test_signal"]]),
+            "test_labels": np.concatenate([np.zeros(n_bg, np.int64), np.ones(n_sig, np.int64)]),
+            "test_mjj": np.concatenate([fill.mjj["test_background"], fill.mjj["test_signal"]]),
+        }
+
+    def inputs(self, split: str) -> torch.Tensor:
+        """Scaled inputs of a split: (N, max_particles, 4) with the real-particle mask last, or (N, 5) features."""
+        assert self.arrays is not None, "setup() first"
+        return torch.from_numpy(self.transform(self.arrays[split]))
+
+    def describe(self) -> list[str]:
+        """What the events are and how they were prepared, for the report."""
+        ph, c = self.physics, self.counts
+        if self.source == "generated":
+            origin = (
+                f"Pythia 8 at {ph.sqrt_s / 1000:g} TeV, particle level without detector simulation: QCD dijets "
+                f"(pTHatMin {ph.pthat_min:g} GeV) and W' ({ph.wprime_mass:g} GeV) -> X ({ph.x_mass:g} GeV) "
+                f"Y ({ph.y_mass:g} GeV), X, Y -> qq; every visible final-state particle but neutrinos, pT-ordered"
+            )
+        else:
+            origin = f"the LHC Olympics R&D file {self.path} (label column: 1 = signal)"
+        trigger = f"anti-kT R = {ph.jet_radius:g} jet with pT > {ph.trigger_pt:g} GeV, |eta| < {ph.trigger_eta_max:g}"
+        if self.representation == "particles":
+            rep = (
+                f"Inputs: up to {self.max_particles} particles (pT, eta, phi) per event; pT standardised, eta and phi "
+                "min-max scaled over real (pT > 0) training particles, padding kept at 0 with a real-particle mask "
+                "as fourth feature."
+            )
+        else:
+            rep = (
+                "Inputs: mjj, mj1, mj2 (the two pT-leading anti-kT R = 1 jets, j1 the heavier), tau21 of j1 and j2 "
+                "(exclusive-kT axes, beta = 1), each standardised on the training background."
+            )
+        frac = c["test_signal"] / max(c["test_signal"] + c["test_background"], 1)
+        return [
+            f"Data: {origin}. Trigger: {trigger}.",
+            rep,
+            f"Sizes: train {c['train']} background, validation {c['val']} background + {c['val_signal']} signal, "
+            f"test {c['test_background']} background + {c['test_signal']} signal (signal fraction {frac:.3f}); "
+            f"seed {self.seed}.",
+        ]
+
+    def example_figures(
+        self, run_dir: Path, model: torch.nn.Module, scores: np.ndarray, threshold: float
+    ) -> dict[str, Path]:
+        """Per-feature reconstruction of test background and signal, and the background mjj before and after
+        the cut (see anomaly_lab.data.lhco.figures)."""
+        return lhco_figures.example_figures(self, run_dir, model, scores, threshold)
