@@ -39,14 +39,21 @@ def rows(metrics_file: Path) -> list[list[str]]:
 
 
 def table(paths: list[Path]) -> str:
-    """Markdown table over runs (directories holding metrics.json, or the files themselves)."""
+    """Markdown table over runs (directories holding metrics.json, or the files themselves); a reference
+    already listed with the same numbers (the same data, another model) is listed once."""
     files = [p / "metrics.json" if p.is_dir() else p for p in paths]
     missing = [str(f) for f in files if not f.is_file()]
     if missing:
         raise SystemExit(f"no metrics.json at {', '.join(missing)}")
     head = ["run", "scorer", "test bkg + sig", *COLUMNS]
     lines = ["| " + " | ".join(head) + " |", "|---|---|---:|" + "---:|" * len(COLUMNS)]
-    lines += ["| " + " | ".join(r) + " |" for f in files for r in rows(f)]
+    seen: set[tuple[str, ...]] = set()
+    for f in files:
+        for i, r in enumerate(rows(f)):
+            if i and tuple(r[1:]) in seen:
+                continue
+            seen.add(tuple(r[1:]))
+            lines.append("| " + " | ".join(r) + " |")
     return "\n".join(lines)
 
 

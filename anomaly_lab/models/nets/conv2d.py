@@ -67,7 +67,7 @@ class Conv2dClassifier(nn.Module):
         self,
         image_size: int = 25,
         in_channels: int = 1,
-        channels: Sequence[int] = (32, 64),
+        channels: Sequence[int] = (16, 32),
         kernel_size: int = 3,
         hidden: int = 64,
     ) -> None:
