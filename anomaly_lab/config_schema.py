@@ -6,6 +6,7 @@ The values themselves live in the group YAMLs; the schemas only give each key it
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING
@@ -66,6 +67,28 @@ class JetsDataSchema:
 
 
 @dataclass
+class LhcoDataSchema:
+    _target_: str = "anomaly_lab.data.lhco.datamodule.LHCODataModule"
+    source: str = MISSING
+    path: str | None = MISSING
+    representation: str = MISSING
+    n_train: int = MISSING
+    n_val: int = MISSING
+    n_val_signal: int = MISSING
+    n_test_background: int = MISSING
+    n_test_signal: int = MISSING
+    test_signal_fraction: float | None = MISSING
+    max_particles: int = MISSING
+    physics: dict[str, Any] = MISSING
+    seed: int = MISSING
+    cache_dir: str = MISSING
+    batch_size: int = MISSING
+    num_workers: int = MISSING
+    n_workers: int | None = MISSING
+    chunk_size: int = MISSING
+
+
+@dataclass
 class FprSchema:
     _target_: str = "anomaly_lab.thresholds.FprThreshold"
     target_fpr: float = MISSING
@@ -94,6 +117,7 @@ def register_schemas() -> None:
     cs = ConfigStore.instance()
     cs.store(group="data", name="gw_schema", node=GWDataSchema)
     cs.store(group="data", name="jets_schema", node=JetsDataSchema)
+    cs.store(group="data", name="lhco_schema", node=LhcoDataSchema)
     cs.store(group="threshold", name="fpr_schema", node=FprSchema)
     cs.store(group="threshold", name="percentile_schema", node=PercentileSchema)
     cs.store(group="threshold", name="fixed_schema", node=FixedSchema)
