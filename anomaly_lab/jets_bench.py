@@ -14,7 +14,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from anomaly_lab.bench import write_section
-from anomaly_lab.data.jets.generator import PROCESSES, JetSelection, _generate_task
+from anomaly_lab.data.jets.generator import PROCESSES, JetSelection, generate_task
 from anomaly_lab.data.jets.images import JetImageConfig
 
 HEADING = "## Jet generator (Pythia 8 + FastJet) and jet images"
@@ -26,7 +26,7 @@ def measure(n_jets: int, seed: int) -> list[dict[str, float]]:
     selection = asdict(JetSelection())
     for i, process in enumerate(PROCESSES):
         start = time.perf_counter()
-        p4, _, tried = _generate_task((process, n_jets, seed + i, selection))
+        p4, _, tried = generate_task((process, n_jets, seed + i, selection))
         seconds = time.perf_counter() - start
         images = JetImageConfig()
         start = time.perf_counter()

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from anomaly_lab.data.jets.generator import GenerationPlan, JetSelection, _generate_task, generate_files
+from anomaly_lab.data.jets.generator import GenerationPlan, JetSelection, generate_files, generate_task
 from anomaly_lab.data.jets.images import constituent_coordinates
 from anomaly_lab.data.jets.toptag_format import iter_jets
 
@@ -23,7 +23,7 @@ def kinematics(p4: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 @pytest.mark.parametrize("process", ["qcd", "top"])
 def test_generated_jets_pass_the_reference_selection(process: str) -> None:
-    p4, truth, tried = _generate_task((process, 4, 11, SELECTION))
+    p4, truth, tried = generate_task((process, 4, 11, SELECTION))
     pt, eta, phi = kinematics(p4)
     assert np.all((pt >= 550) & (pt <= 650)) and np.all(np.abs(eta) < 2)
     assert tried >= 4
@@ -40,9 +40,9 @@ def test_generated_jets_pass_the_reference_selection(process: str) -> None:
 
 
 def test_same_seed_gives_the_same_jets() -> None:
-    a, _, _ = _generate_task(("qcd", 2, 5, SELECTION))
-    b, _, _ = _generate_task(("qcd", 2, 5, SELECTION))
-    c, _, _ = _generate_task(("qcd", 2, 6, SELECTION))
+    a, _, _ = generate_task(("qcd", 2, 5, SELECTION))
+    b, _, _ = generate_task(("qcd", 2, 5, SELECTION))
+    c, _, _ = generate_task(("qcd", 2, 6, SELECTION))
     np.testing.assert_array_equal(a, b)
     assert not np.array_equal(a, c)
 

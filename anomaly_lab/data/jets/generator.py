@@ -97,7 +97,7 @@ def _select(jets, sel: JetSelection):
     return lead if sel.pt_min <= lead.pt() <= sel.pt_max and abs(lead.eta()) < sel.eta_max else None
 
 
-def _generate_task(task: tuple[str, int, int, dict]) -> tuple[np.ndarray, np.ndarray, int]:
+def generate_task(task: tuple[str, int, int, dict]) -> tuple[np.ndarray, np.ndarray, int]:
     """Worker: `n` selected jets of one process -> (constituents (n, 200, 4), truth (n, 4), events tried)."""
     import fastjet
     import pythia8mc
@@ -178,9 +178,9 @@ def _run_tasks(plan: GenerationPlan, n_workers: int) -> Iterator[tuple[tuple, tu
     with contextlib.ExitStack() as stack, Progress(transient=True) as progress:
         bar = progress.add_task("Pythia 8 + FastJet jets", total=total)
         if n_workers <= 1:
-            results: Iterator = map(_generate_task, payload)
+            results: Iterator = map(generate_task, payload)
         else:
-            results = stack.enter_context(get_context("spawn").Pool(n_workers)).imap(_generate_task, payload)
+            results = stack.enter_context(get_context("spawn").Pool(n_workers)).imap(generate_task, payload)
         for task, result in zip(tasks, results, strict=True):
             progress.advance(bar, task[2])
             done += task[2]
