@@ -103,7 +103,7 @@ def test_classifier_learns_a_separable_pair_of_classes() -> None:
     opt = module.configure_optimizers()
     for _ in range(30):
         opt.zero_grad()
-        loss = module._loss((x, y))
+        loss = module.loss((x, y), "train")
         loss.backward()
         opt.step()
     with torch.no_grad():

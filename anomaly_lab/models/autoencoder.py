@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import lightning as L
 import torch
 from torch import nn
+
+from anomaly_lab.models.base import Batch, LossModule
 
 
 def reconstruction_error(x: torch.Tensor, reconstruction: torch.Tensor) -> torch.Tensor:
@@ -29,7 +30,7 @@ def error_function(masked: bool) -> Callable[[torch.Tensor, torch.Tensor], torch
     return masked_reconstruction_error if masked else reconstruction_error
 
 
-class AutoencoderModule(L.LightningModule):
+class AutoencoderModule(LossModule):
     """Trains `net` to reconstruct background with MSE; `predict_step` returns anomaly scores."""
 
     def __init__(
@@ -45,30 +46,10 @@ class AutoencoderModule(L.LightningModule):
         self.net = torch.compile(net) if compile else net
         self.error = error_function(masked)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(x)
-
-    def _loss(self, batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+    def loss(self, batch: Batch, stage: str) -> torch.Tensor:
         x = batch[0]
         return self.error(x, self(x)).mean()
 
-    def training_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> torch.Tensor:
-        loss = self._loss(batch)
-        self.log("train_loss", loss, on_step=False, on_epoch=True, prog_bar=True, sync_dist=True)
-        return loss
-
-    def validation_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> None:
-        self.log("val_loss", self._loss(batch), on_epoch=True, prog_bar=True, sync_dist=True)
-
-    def test_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> None:
-        self.log("test_loss", self._loss(batch), on_epoch=True, sync_dist=True)
-
-    def predict_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> torch.Tensor:
+    def predict_step(self, batch: Batch, batch_idx: int) -> torch.Tensor:
         x = batch[0]
         return self.error(x, self(x)).float()
-
-    def configure_optimizers(self) -> Any:
-        optimizer = self.hparams.optimizer(params=self.parameters())
-        if self.hparams.scheduler is None:
-            return optimizer
-        return {"optimizer": optimizer, "lr_scheduler": self.hparams.scheduler(optimizer=optimizer)}

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import lightning as L
 import torch
 from torch import nn
 
 from anomaly_lab.models.autoencoder import error_function
+from anomaly_lab.models.base import Batch, LossModule
 
 SCORES = ("reconstruction", "kl", "both")
 
@@ -19,7 +19,7 @@ def kl_divergence(mean: torch.Tensor, log_var: torch.Tensor) -> torch.Tensor:
     return -0.5 * (1 + log_var - mean.pow(2) - log_var.exp()).sum(dim=1)
 
 
-class VAEModule(L.LightningModule):
+class VAEModule(LossModule):
     """Trains `net` (returning reconstruction, z_mean, z_log_var) on reconstruction error + beta * KL.
 
     The anomaly score is the reconstruction error, the KL term, or both (the per-sample loss), as `score` says.
@@ -41,34 +41,17 @@ class VAEModule(L.LightningModule):
         self.net = net
         self.error = error_function(masked)
 
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        return self.net(x)
-
     def _terms(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         recon, mean, log_var = self(x)
         return self.error(x, recon), kl_divergence(mean, log_var)
 
-    def _log_loss(self, stage: str, x: torch.Tensor) -> torch.Tensor:
-        recon, kl = self._terms(x)
-        loss = (recon + self.hparams.beta * kl).mean()
-        self.log(f"{stage}_loss", loss, on_step=False, on_epoch=True, prog_bar=True, sync_dist=True)
+    def loss(self, batch: Batch, stage: str) -> torch.Tensor:
+        recon, kl = self._terms(batch[0])
         self.log(f"{stage}_reconstruction", recon.mean(), on_step=False, on_epoch=True, sync_dist=True)
         self.log(f"{stage}_kl", kl.mean(), on_step=False, on_epoch=True, sync_dist=True)
-        return loss
+        return (recon + self.hparams.beta * kl).mean()
 
-    def training_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> torch.Tensor:
-        return self._log_loss("train", batch[0])
-
-    def validation_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> None:
-        self._log_loss("val", batch[0])
-
-    def predict_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> torch.Tensor:
+    def predict_step(self, batch: Batch, batch_idx: int) -> torch.Tensor:
         recon, kl = self._terms(batch[0])
         score = {"reconstruction": recon, "kl": kl, "both": recon + self.hparams.beta * kl}[self.hparams.score]
         return score.float()
-
-    def configure_optimizers(self) -> Any:
-        optimizer = self.hparams.optimizer(params=self.parameters())
-        if self.hparams.scheduler is None:
-            return optimizer
-        return {"optimizer": optimizer, "lr_scheduler": self.hparams.scheduler(optimizer=optimizer)}
