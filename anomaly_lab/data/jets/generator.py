@@ -69,8 +69,9 @@ def _delta_r(eta1: float, phi1: float, eta2: float, phi2: float) -> float:
     return float(np.hypot(eta1 - eta2, dphi))
 
 
-def top_partons(event) -> list[list[tuple[float, float]]]:
-    """(eta, phi) of each hadronically decaying top and its b, q, q' decay partons, per top in the event."""
+def top_partons(event) -> list[tuple[int, list[tuple[float, float]]]]:
+    """Per hadronically decaying top: its event-record index (last copy) and the (eta, phi) of the top and
+    its b, q, q' decay partons."""
     tops = []
     for i in range(event.size()):
         p = event[i]
@@ -85,7 +86,7 @@ def top_partons(event) -> list[list[tuple[float, float]]]:
             elif daughter.idAbs() <= 5:
                 partons.append((daughter.eta(), daughter.phi()))
         if len(partons) == 4:  # top, b, q, q'
-            tops.append(partons)
+            tops.append((i, partons))
     return tops
 
 
@@ -130,15 +131,12 @@ def generate_task(task: tuple[str, int, int, dict]) -> tuple[np.ndarray, np.ndar
             continue
         if process == "top":
             matched = [
-                t for t in top_partons(event)
-                if all(_delta_r(jet.eta(), jet.phi_std(), eta, phi) < sel.match_radius for eta, phi in t)
+                i for i, partons in top_partons(event)
+                if all(_delta_r(jet.eta(), jet.phi_std(), eta, phi) < sel.match_radius for eta, phi in partons)
             ]  # fmt: skip
             if not matched:
                 continue
-            top = min(
-                (event[i] for i in range(event.size()) if event[i].idAbs() == TOP),
-                key=lambda p: _delta_r(jet.eta(), jet.phi_std(), p.eta(), p.phi()),
-            )
+            top = event[matched[0]]
             truth[kept] = (top.e(), top.px(), top.py(), top.pz())
         parts = fastjet.sorted_by_pt(jet.constituents())[: sel.max_constituents]
         constituents[kept, : len(parts)] = [(c.E(), c.px(), c.py(), c.pz()) for c in parts]
@@ -166,7 +164,7 @@ class GenerationPlan:
 
     def key(self) -> str:
         return config_key({"counts": self.counts, "seed": self.seed, "selection": asdict(self.selection),
-                           "task_size": self.task_size, "version": 1})  # fmt: skip
+                           "task_size": self.task_size, "version": 2})  # fmt: skip
 
 
 def _run_tasks(plan: GenerationPlan, n_workers: int) -> Iterator[tuple[tuple, tuple]]:
