@@ -5,6 +5,7 @@ A family only says how its loss is computed (`loss`) and what its anomaly score 
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any
 
 import lightning as L
@@ -13,13 +14,13 @@ import torch
 Batch = tuple[torch.Tensor, torch.Tensor]
 
 
-class LossModule(L.LightningModule):
+class LossModule(L.LightningModule, ABC):
     """Logs `<stage>_loss` per epoch (synchronised across DDP ranks) and builds the configured optimiser
     and scheduler from `hparams.optimizer` / `hparams.scheduler` (Hydra partials)."""
 
+    @abstractmethod
     def loss(self, batch: Batch, stage: str) -> torch.Tensor:
         """Mean loss of a batch; `stage` is train, val or test, for any extra terms a family logs."""
-        raise NotImplementedError
 
     def forward(self, x: torch.Tensor) -> Any:
         return self.net(x)
