@@ -29,9 +29,9 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
 bench: $(STAMP)
-	$(PY) -m anomaly_lab.bench $(ARGS)
-	$(PY) -m anomaly_lab.jets_bench
-	$(PY) -m anomaly_lab.lhco_bench
+	$(PY) -m anomaly_lab.benchmarks.training $(ARGS)
+	$(PY) -m anomaly_lab.benchmarks.jet_generator
+	$(PY) -m anomaly_lab.benchmarks.lhco_reader
 
 clean:
 	rm -rf logs outputs multirun .cache .pytest_cache

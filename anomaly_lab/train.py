@@ -8,20 +8,17 @@ from typing import Any
 
 import hydra
 import lightning as L
-import numpy as np
 import torch
-from hydra.core.hydra_config import HydraConfig
-from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import DictConfig, OmegaConf
 
-from anomaly_lab.config_schema import register_schemas
-from anomaly_lab.evaluation import evaluate, evaluate_reference
+from anomaly_lab.data.base import AnomalyDataModule
+from anomaly_lab.evaluation.evaluate import Binning, evaluate
+from anomaly_lab.evaluation.scoring import score_splits
+from anomaly_lab.results.loggers import default_wandb_mode, sync_hint
 from anomaly_lab.results.outputs import write_run_outputs
-from anomaly_lab.wandb_setup import default_wandb_mode, sync_hint
 
 log = logging.getLogger(__name__)
 CONFIG_DIR = str(Path(__file__).resolve().parents[1] / "conf")
-register_schemas()
 
 
 def instantiate_all(cfg: DictConfig) -> dict[str, Any]:
@@ -40,17 +37,9 @@ def instantiate_all(cfg: DictConfig) -> dict[str, Any]:
     }
 
 
-@torch.inference_mode()
-def score(model: L.LightningModule, loader) -> np.ndarray:
-    """Anomaly scores of every sample in `loader`, in order, on one device (also after DDP training)."""
-    model.eval()
-    out = [model.predict_step([t.to(model.device) for t in batch], i) for i, batch in enumerate(loader)]
-    return torch.cat(out).float().cpu().numpy().astype(np.float64)
-
-
 def restore(path: str, model: L.LightningModule, dm: L.LightningDataModule) -> str:
-    """Model weights and the datamodule's fitted transform from a Lightning checkpoint."""
-    state = torch.load(path, map_location="cpu", weights_only=False)
+    """Model weights and the datamodule's fitted transform from a Lightning checkpoint (plain data only)."""
+    state = torch.load(path, map_location="cpu", weights_only=True)
     model.load_state_dict(state["state_dict"])
     if type(dm).__qualname__ in state:
         dm.load_state_dict(state[type(dm).__qualname__])
@@ -63,23 +52,17 @@ def _best_checkpoint(trainer: L.Trainer) -> str | None:
     return getattr(ckpt, "best_model_path", "") or None if ckpt is not None else None
 
 
-def apply_debug(cfg: DictConfig, overrides: list[str]) -> DictConfig:
-    """Merge the chosen `debug` config over everything else, so it wins over an appended +experiment;
-    values given on the command line (`overrides`) still win over the debug config."""
-    debug = cfg.get("debug")
-    if not debug:
-        return cfg
-    merged = OmegaConf.merge(OmegaConf.masked_copy(cfg, [k for k in cfg if k != "debug"]), debug)
-    for ov in OverridesParser.create().parse_overrides(overrides):
-        key = ov.key_or_group
-        if not ov.is_delete() and "." in key and OmegaConf.select(debug, key, default=None) is not None:
-            OmegaConf.update(merged, key, ov.value(), merge=True)
-    return merged
+def binning(cfg: DictConfig, dm: AnomalyDataModule) -> Binning | None:
+    """Efficiency bins from `evaluation.efficiency_variable`, when the test split carries that extra."""
+    var = cfg.evaluation.get("efficiency_variable")
+    values = dm.test_extras.get(var) if var else None
+    if values is None or values.ndim != 1 or values.dtype.names is not None:
+        return None
+    return Binning(var, values, list(cfg.evaluation.efficiency_edges))
 
 
 def run(cfg: DictConfig) -> dict[str, Any]:
     """Train, threshold, test and write every artifact of one run; returns the test metrics."""
-    cfg = apply_debug(cfg, list(HydraConfig.get().overrides.task) if HydraConfig.initialized() else [])
     if not cfg.get("train", True) and not cfg.get("ckpt_path"):
         raise ValueError("train=false scores a trained model: give ckpt_path=<checkpoint>")
     L.seed_everything(cfg.seed, workers=True)
@@ -99,26 +82,21 @@ def run(cfg: DictConfig) -> dict[str, Any]:
     if best:
         restore(best, model, dm)
     model.to(trainer.strategy.root_device)
-    scores = {split: score(model, dm.score_dataloader(split)) for split in ("val", "val_signal", "test")}
-    labels = dm.arrays["test_labels"]
-    result = evaluate(policy, scores, labels)
-    references = {
-        name: {"scores": ref, "metrics": evaluate_reference(policy, ref, labels)}
-        for name, ref in dm.reference_scores().items()
-    }
+    ev = evaluate(policy, score_splits(model, dm), dm.arrays["test_labels"], dm.reference_scores(), binning(cfg, dm))
     run_dir = Path(cfg.paths.output_dir)
-    write_run_outputs(run_dir, cfg, dm, model, scores, result, references, best, objs["loggers"])
-    log.info("AUROC %.4f, TPR %.4f at threshold %.4g (test FPR %.4f)", result["auroc"], result["tpr_at_fpr"],
-             result["threshold"], result["fpr_at_threshold"])  # fmt: skip
+    write_run_outputs(run_dir, cfg, ev, dm, model, best, objs["loggers"])
+    m = ev.model.metrics
+    log.info("AUROC %.4f, TPR %.4f at threshold %.4g (test FPR %.4f)", m["auroc"], m["tpr_at_fpr"], m["threshold"],
+             m["fpr_at_threshold"])  # fmt: skip
     hint = sync_hint(objs["loggers"])
     if hint:
         log.info(hint)
     log.info("run directory: %s", run_dir)
-    return result
+    return m
 
 
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="train")
 def main(cfg: DictConfig) -> float | None:
-    """Entry point: `python -m anomaly_lab +experiment=gw_cnnae`; returns the metric a sweeper optimises."""
+    """Entry point: `python -m anomaly_lab experiment=gw_cnnae`; returns the metric a sweeper optimises."""
     result = run(cfg)
     return result.get(cfg.get("optimized_metric") or "auroc")

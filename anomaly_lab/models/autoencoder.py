@@ -41,10 +41,18 @@ class AutoencoderModule(LossModule):
         compile: bool = False,
         masked: bool = False,
     ) -> None:
-        super().__init__()
-        self.save_hyperparameters(logger=False, ignore=["net"])
+        super().__init__(optimizer, scheduler)
+        self.save_hyperparameters(logger=False, ignore=["net", "optimizer", "scheduler"])
         self.net = torch.compile(net) if compile else net
         self.error = error_function(masked)
+
+    def reconstruct(self, x: torch.Tensor) -> torch.Tensor:
+        return self(x)
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor | None:
+        # networks without a separate encoder (the seed's 1-D CAE) have no latent space worth drawing
+        encoder = getattr(self.net, "encode", None)
+        return None if encoder is None else encoder(x).flatten(1)
 
     def loss(self, batch: Batch, stage: str) -> torch.Tensor:
         x = batch[0]

@@ -21,8 +21,8 @@ class ClassifierModule(LossModule):
         optimizer: Callable[..., torch.optim.Optimizer],
         scheduler: Callable[..., Any] | None = None,
     ) -> None:
-        super().__init__()
-        self.save_hyperparameters(logger=False, ignore=["net"])
+        super().__init__(optimizer, scheduler)
+        self.save_hyperparameters(logger=False, ignore=["net", "optimizer", "scheduler"])
         self.net = net
 
     def loss(self, batch: Batch, stage: str) -> torch.Tensor:

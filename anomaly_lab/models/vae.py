@@ -34,12 +34,19 @@ class VAEModule(LossModule):
         score: str = "reconstruction",
         masked: bool = False,
     ) -> None:
-        super().__init__()
+        super().__init__(optimizer, scheduler)
         if score not in SCORES:
             raise ValueError(f"model.score: expected one of {SCORES}, got {score!r}")
-        self.save_hyperparameters(logger=False, ignore=["net"])
+        self.save_hyperparameters(logger=False, ignore=["net", "optimizer", "scheduler"])
         self.net = net
         self.error = error_function(masked)
+
+    def reconstruct(self, x: torch.Tensor) -> torch.Tensor:
+        return self(x)[0]
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        """z_mean: where the encoder puts a sample, without the sampling noise."""
+        return self.net.encode(x)[0].flatten(1)
 
     def _terms(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         recon, mean, log_var = self(x)

@@ -1,29 +1,13 @@
-"""The run's figures as PNGs, each from plain arrays and written atomically (temp file, then rename)."""
+"""The figures every run gets (scores, ROC, PR, SIC, training curves, latent space, efficiency), from plain arrays."""
 
 from __future__ import annotations
 
 import csv
 from pathlib import Path
 
-import matplotlib
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from anomaly_lab.atomic import atomic_path  # noqa: E402
-
-DPI = 120
-
-
-def _save(fig: plt.Figure, path: Path) -> Path:
-    """Render to a temp file beside the target and rename, so a reader never sees a half-written PNG."""
-    try:
-        with atomic_path(path) as tmp:
-            fig.savefig(tmp, dpi=DPI, bbox_inches="tight", format="png")
-    finally:
-        plt.close(fig)
-    return Path(path)
+from anomaly_lab.plotting import plt, save_figure
 
 
 def _shared_bins(scores: np.ndarray, n: int = 60) -> tuple[np.ndarray, bool]:
@@ -63,7 +47,7 @@ def plot_score_histograms(
     ax.set_xlabel("anomaly score")
     ax.set_ylabel("density")
     ax.legend()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_roc(
@@ -93,7 +77,7 @@ def plot_roc(
         ax.set_xlim(0, 1)
     ax.set_ylim(0, 1.01)
     ax.legend(loc="lower right")
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def _is_loss(column: str | None) -> bool:
@@ -136,33 +120,7 @@ def plot_training_curves(metrics_csv: Path, path: Path) -> Path:
     else:
         ax.text(0.5, 0.5, "no training history logged", ha="center", va="center", transform=ax.transAxes)
         ax.set_axis_off()
-    return _save(fig, path)
-
-
-def plot_example_window(
-    time_s: np.ndarray,
-    data: np.ndarray,
-    reconstruction: np.ndarray,
-    path: Path,
-    injection: np.ndarray | None = None,
-    title: str = "",
-) -> Path:
-    """Input with reconstruction (top) and residual (bottom), the injected waveform overlaid on both."""
-    data, reconstruction = np.asarray(data, float), np.asarray(reconstruction, float)
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(7.5, 5.2), sharex=True)
-    top.plot(time_s, data, lw=0.8, color="0.55", label="input")
-    top.plot(time_s, reconstruction, lw=1.0, color="C0", label="reconstruction")
-    bottom.plot(time_s, data - reconstruction, lw=0.8, color="C3", label="residual")
-    if injection is not None:
-        for ax in (top, bottom):
-            ax.plot(time_s, injection, lw=1.2, color="k", label="injected waveform (whitened)")
-    top.set_ylabel("whitened strain")
-    bottom.set_ylabel("whitened strain")
-    bottom.set_xlabel("time [s]")
-    top.set_title(title)
-    top.legend(loc="upper left", fontsize=8)
-    bottom.legend(loc="upper left", fontsize=8)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_efficiency_curve(
@@ -186,24 +144,7 @@ def plot_efficiency_curve(
     ax.set_ylabel("fraction flagged at the threshold")
     ax.grid(alpha=0.3)
     ax.legend(loc="lower right")
-    return _save(fig, path)
-
-
-def plot_image_panels(panels: dict[str, np.ndarray], path: Path, title: str | None = None) -> Path:
-    """Images side by side on a shared logarithmic colour scale (jet images: mean images, input vs output)."""
-    fig, axes = plt.subplots(1, len(panels), figsize=(3.2 * len(panels), 3.4), squeeze=False)
-    positive = np.concatenate([p[p > 0].ravel() for p in panels.values()] or [np.ones(1)])
-    vmin, vmax = (np.percentile(positive, 1), positive.max()) if positive.size else (1e-6, 1.0)
-    norm = matplotlib.colors.LogNorm(vmin=max(vmin, 1e-8), vmax=max(vmax, 2e-8))
-    for ax, (name, image) in zip(axes[0], panels.items(), strict=True):
-        shown = ax.imshow(np.where(image > 0, image, np.nan), norm=norm, cmap="viridis")
-        ax.set_title(name, fontsize=9)
-        ax.set_xlabel("phi' (pixels)")
-    axes[0, 0].set_ylabel("eta' (pixels)")
-    fig.colorbar(shown, ax=axes[0].tolist(), shrink=0.8, label="pT fraction (scaled)")
-    if title:
-        fig.suptitle(title, fontsize=10)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_precision_recall(precision: np.ndarray, recall: np.ndarray, average_precision: float, path: Path,
@@ -217,7 +158,7 @@ def plot_precision_recall(precision: np.ndarray, recall: np.ndarray, average_pre
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1.01)
     ax.legend(loc="upper right")
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_sic(tpr: np.ndarray, sic: np.ndarray, path: Path, min_background: int) -> Path:
@@ -233,7 +174,7 @@ def plot_sic(tpr: np.ndarray, sic: np.ndarray, path: Path, min_background: int) 
     ax.set_ylabel("TPR / sqrt(FPR)")
     ax.set_title(f"cuts keeping at least {min_background} background samples", fontsize=9)
     ax.set_xlim(0, 1)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_latent(latent: np.ndarray, labels: np.ndarray, path: Path, names: tuple[str, str], axes: str) -> Path:
@@ -245,48 +186,6 @@ def plot_latent(latent: np.ndarray, labels: np.ndarray, path: Path, names: tuple
     ax.set_xlabel(f"{axes} 1")
     ax.set_ylabel(f"{axes} 2")
     ax.legend(markerscale=4)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
-def plot_feature_reconstruction(
-    inputs: dict[str, np.ndarray], outputs: dict[str, np.ndarray], path: Path, title: str | None = None
-) -> Path:
-    """Per feature: the distribution of the inputs and of the model's reconstructions (seed's diagnostic)."""
-    fig, axes = plt.subplots(1, len(inputs), figsize=(3.6 * len(inputs), 3.4), squeeze=False)
-    for ax, name in zip(axes[0], inputs, strict=True):
-        both = np.concatenate([inputs[name], outputs[name]])
-        bins = np.linspace(*np.percentile(both, [0.5, 99.5]), 60)
-        ax.hist(inputs[name], bins=bins, histtype="step", lw=1.5, label="input", density=True)
-        ax.hist(outputs[name], bins=bins, histtype="step", lw=1.5, label="reconstruction", density=True)
-        ax.set_xlabel(f"{name} (scaled)")
-        ax.set_yscale("log")
-    axes[0, 0].set_ylabel("density")
-    axes[0, 0].legend(fontsize=8)
-    if title:
-        fig.suptitle(title, fontsize=10)
-    return _save(fig, path)
-
-
-def plot_mass_sculpting(mjj: np.ndarray, passed: np.ndarray, path: Path, edges: np.ndarray) -> Path:
-    """Background mjj before and after the anomaly-score cut, both normalised, and their ratio: a cut that
-    prefers some masses makes a bump in a smooth background."""
-    fig, (ax, ratio_ax) = plt.subplots(2, 1, figsize=(6.0, 5.2), sharex=True, height_ratios=[3, 1])
-    before, _ = np.histogram(mjj, edges)
-    after, _ = np.histogram(mjj[passed], edges)
-    widths = np.diff(edges)
-    centres = 0.5 * (edges[1:] + edges[:-1])
-    for counts, name in ((before, f"all background ({len(mjj)})"), (after, f"passing the cut ({passed.sum()})")):
-        density = counts / max(counts.sum(), 1) / widths
-        ax.step(edges[:-1], density, where="post", lw=1.5, label=name)
-    ax.set_yscale("log")
-    ax.set_ylabel("normalised density (1/GeV)")
-    ax.legend(fontsize=8)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = (after / max(after.sum(), 1)) / (before / max(before.sum(), 1))
-        error = ratio / np.sqrt(np.maximum(after, 1))
-    ok = before > 0
-    ratio_ax.errorbar(centres[ok], ratio[ok], yerr=error[ok], fmt="o", ms=3)
-    ratio_ax.axhline(1.0, color="grey", ls=":")
-    ratio_ax.set_ylabel("after / before")
-    ratio_ax.set_xlabel("m_jj (GeV)")
-    return _save(fig, path)

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
 
-from anomaly_lab.data.cache import cached
-from anomaly_lab.data.datamodule import AnomalyDataModule
+from anomaly_lab.data.base import AnomalyDataModule
+from anomaly_lab.data.gw.figures import plot_example_window
 from anomaly_lab.data.gw.injections import InjectionConfig
-from anomaly_lab.data.gw.references import excess_power, matched_filter_scores
 from anomaly_lab.data.gw.sources import GwoscStrain, SimulatedNoise
 from anomaly_lab.data.gw.whitening import Whitener
 from anomaly_lab.data.gw.windows import WindowLayout, background_windows, signal_windows
@@ -33,42 +34,35 @@ class GWDataModule(AnomalyDataModule):
         window_offset_s: float = 5.5,
         f_low: float = 20.0,
         f_high: float = 500.0,
-        n_train: int = 10000,
-        n_val: int = 2000,
-        n_val_signal: int = 1000,
-        n_test_background: int = 4000,
-        n_test_signal: int = 4000,
         injection: InjectionConfig | dict | None = None,
         dq_flags: list[str] | None = None,
         inj_flags: list[str] | None = None,
         psd_segment_s: float = 4.0,
-        seed: int = 12345,
-        cache_dir: str = ".cache/anomaly_lab",
-        batch_size: int = 256,
-        num_workers: int = 0,
+        **common: Any,
     ) -> None:
-        super().__init__(Standardizer(), batch_size, num_workers)
+        super().__init__(Standardizer(), **common)
         if source not in ("simulated", "gwosc"):
             raise ValueError(f"data.source: expected 'simulated' or 'gwosc', got {source!r}")
         injection = injection or InjectionConfig()
         self.injection = injection if isinstance(injection, InjectionConfig) else InjectionConfig(**injection)
         self.layout = WindowLayout(sample_rate, window_s, context_s, window_offset_s)
         self.layout.check(EDGE_TAPER_S)
-        self.counts = {
-            "train": n_train,
-            "val": n_val,
-            "test_background": n_test_background,
-            "val_signal": n_val_signal,
-            "test_signal": n_test_signal,
-        }
         self.source, self.detector, self.files = source, detector, list(files or [])
         self.band = (f_low, f_high)
         self.dq_flags, self.inj_flags = list(dq_flags or []), list(inj_flags or [])
-        self.psd_segment_s, self.seed, self.cache_dir = psd_segment_s, seed, cache_dir
-        self.band_fraction: float | None = None
+        self.psd_segment_s = psd_segment_s
 
-    def _cache_config(self) -> dict[str, Any]:
-        """Everything that changes the generated arrays, and nothing else (not batch size, not paths)."""
+    @property
+    def cache_prefix(self) -> str:
+        return f"gw-{self.source}"
+
+    @property
+    def generation_counts(self) -> dict[str, int]:
+        """Split sizes in the order their random streams are spawned (fixed: it decides which noise each gets)."""
+        order = ("train", "val", "test_background", "val_signal", "test_signal")
+        return {name: self.counts[name] for name in order}
+
+    def cache_config(self) -> dict[str, Any]:
         return {
             "source": self.source,
             "detector": self.detector if self.source == "simulated" else None,
@@ -82,6 +76,9 @@ class GWDataModule(AnomalyDataModule):
             "version": 1,
         }
 
+    def input_files(self) -> list[Path]:
+        return [Path(f) for f in self.files] if self.source == "gwosc" else []
+
     def _chunk_source(self) -> SimulatedNoise | GwoscStrain:
         if self.source == "simulated":
             return SimulatedNoise(self.detector, self.layout.fs, self.layout.n_context)
@@ -90,13 +87,11 @@ class GWDataModule(AnomalyDataModule):
             self.dq_flags, self.inj_flags, self.psd_segment_s, self.seed,
         )  # fmt: skip
 
-    def build_arrays(self) -> dict[str, np.ndarray]:
-        return cached(self.cache_dir, f"gw-{self.source}", self._cache_config(), self._generate)
-
-    def _generate(self) -> dict[str, np.ndarray]:
+    def generate_arrays(self) -> dict[str, np.ndarray]:
         source = self._chunk_source()
         whitener = Whitener(source.psd, self.layout.fs, self.layout.n_context, *self.band, edge_taper_s=EDGE_TAPER_S)
-        rngs = dict(zip(self.counts, np.random.SeedSequence(self.seed).spawn(len(self.counts)), strict=True))
+        counts = self.generation_counts
+        rngs = dict(zip(counts, np.random.SeedSequence(self.seed).spawn(len(counts)), strict=True))
 
         def noise(name: str) -> np.ndarray:
             rng = np.random.default_rng(rngs[name])
@@ -124,16 +119,6 @@ class GWDataModule(AnomalyDataModule):
             "band_fraction": np.float64(whitener.band_fraction),
         }
 
-    def reference_scores(self) -> dict[str, dict[str, np.ndarray]]:
-        """The matched filter with each window's injected template (optimal for a known signal) and the
-        excess power of the window (the standard statistic for an unknown one)."""
-        a = self.arrays
-        assert a is not None, "setup() first"
-        return {
-            "matched filter": matched_filter_scores(a, float(a["band_fraction"]), self.seed),
-            "excess power": {split: excess_power(a[split]) for split in ("val", "val_signal", "test")},
-        }
-
     def describe(self) -> list[str]:
         """What the windows are, for the report: the SNR distribution above all, since efficiency depends on it."""
         inj, lay = self.injection, self.layout
@@ -154,3 +139,25 @@ class GWDataModule(AnomalyDataModule):
             f"{self.counts['val_signal']} injections, test {self.counts['test_background']} noise + "
             f"{self.counts['test_signal']} injections; seed {self.seed}.",
         ]
+
+    def example_figures(
+        self, run_dir: Path, model: torch.nn.Module, scores: np.ndarray, threshold: float
+    ) -> dict[str, Path]:
+        """Input, reconstruction and residual of the injection nearest the median test SNR, waveform overlaid."""
+        assert self.arrays is not None, "setup() first"
+        extras, labels = self.test_extras, self.arrays["test_labels"]
+        sig = np.flatnonzero(labels == 1)
+        i = sig[np.argmin(np.abs(extras["snr"][sig] - np.median(extras["snr"][sig])))]
+        x = self.inputs("test")[i : i + 1]
+        model.eval()
+        with torch.no_grad():
+            recon = model.reconstruct(x.to(model.device))
+        if recon is None:
+            return {}
+        # back to whitened-strain units, where the injected template lives
+        mean, std = self.transform.mean, self.transform.std
+        data, recon = x.numpy()[0, 0] * std + mean, recon.float().cpu().numpy()[0, 0] * std + mean
+        title = f"test window {i}: SNR {extras['snr'][i]:.1f}, score {scores[i]:.3g}"
+        t = np.arange(len(data)) / self.layout.fs
+        path = run_dir / "example_window.png"
+        return {"example window": plot_example_window(t, data, recon, path, extras["template"][i], title)}

@@ -9,14 +9,12 @@ from typing import Any
 import numpy as np
 import torch
 
-from anomaly_lab.data.cache import cached
-from anomaly_lab.data.datamodule import AnomalyDataModule
+from anomaly_lab.data.base import AnomalyDataModule
+from anomaly_lab.data.jets.figures import jet_figures
 from anomaly_lab.data.jets.generator import GenerationPlan, JetSelection, generate_files
 from anomaly_lab.data.jets.images import JetImageConfig
 from anomaly_lab.data.jets.toptag_format import TopTagFormatError, iter_jets
 from anomaly_lab.data.transforms import GlobalScale
-from anomaly_lab.models.pca import PCAReconstruction
-from anomaly_lab.results.figures import plot_image_panels
 
 CLASSES = {"qcd": 0, "top": 1}  # is_signal_new
 
@@ -57,6 +55,8 @@ def take_by_class(
 class JetImageDataModule(AnomalyDataModule):
     """Jet images of one class (`background`) for training; the other class is the anomaly."""
 
+    cache_prefix = "jet-images"
+
     def __init__(
         self,
         source: str = "generated",
@@ -65,20 +65,11 @@ class JetImageDataModule(AnomalyDataModule):
         supervised: bool = False,
         image: dict[str, Any] | None = None,
         generation: dict[str, Any] | None = None,
-        n_train: int = 30000,
-        n_val: int = 5000,
-        n_val_signal: int = 5000,
-        n_test_background: int = 10000,
-        n_test_signal: int = 10000,
-        pca_components: int = 16,
         chunk_size: int = 20000,
         n_workers: int | None = None,
-        seed: int = 12345,
-        cache_dir: str = ".cache/anomaly_lab",
-        batch_size: int = 128,
-        num_workers: int = 0,
+        **common: Any,
     ) -> None:
-        super().__init__(GlobalScale(), batch_size, num_workers)
+        super().__init__(GlobalScale(), **common)
         if source not in ("generated", "files"):
             raise ValueError(f"data.source: expected 'generated' or 'files', got {source!r}")
         if background not in CLASSES:
@@ -89,15 +80,7 @@ class JetImageDataModule(AnomalyDataModule):
         self.source, self.files, self.background, self.supervised_training = source, files, background, supervised
         self.image = JetImageConfig(**(image or {}))
         self.selection = JetSelection(**(generation or {}))
-        self.counts = {
-            "train": n_train,
-            "val": n_val,
-            "val_signal": n_val_signal,
-            "test_background": n_test_background,
-            "test_signal": n_test_signal,
-        }
-        self.pca_components, self.chunk_size, self.n_workers = pca_components, chunk_size, n_workers
-        self.seed, self.cache_dir = seed, cache_dir
+        self.chunk_size, self.n_workers = chunk_size, n_workers
 
     @property
     def labels(self) -> tuple[int, int]:
@@ -128,7 +111,7 @@ class JetImageDataModule(AnomalyDataModule):
         plan = GenerationPlan({f: max(n.values()) for f, n in per_file.items()}, self.seed, self.selection)
         return generate_files(plan, self.cache_dir, self.n_workers)
 
-    def _cache_config(self) -> dict[str, Any]:
+    def cache_config(self) -> dict[str, Any]:
         return {
             "source": self.source,
             "files": {k: str(Path(v).resolve()) for k, v in self.files.items()},
@@ -139,10 +122,10 @@ class JetImageDataModule(AnomalyDataModule):
             "version": 1,
         }
 
-    def build_arrays(self) -> dict[str, np.ndarray]:
-        return cached(self.cache_dir, "jet-images", self._cache_config(), self._build)
+    def input_files(self) -> list[Path]:
+        return [Path(p) for p in self.files.values()] if self.source == "files" else []
 
-    def _build(self) -> dict[str, np.ndarray]:
+    def generate_arrays(self) -> dict[str, np.ndarray]:
         paths = self._paths()
         bkg, sig = self.labels
         per_file = self._per_file()
@@ -158,16 +141,6 @@ class JetImageDataModule(AnomalyDataModule):
         for extra in ("mass", "n_constituents"):
             arrays[f"test_{extra}"] = np.concatenate([test_b[extra], test_s[extra]]).astype(np.float64)
         return arrays
-
-    def reference_scores(self) -> dict[str, dict[str, np.ndarray]]:
-        """PCA reconstruction error with `pca_components` components fitted on the training background."""
-        assert self.arrays is not None, "setup() first"
-        train = self.transform(self.arrays["train"])
-        if self.supervised:
-            train = train[self.arrays["train_labels"] == 0]
-        pca = PCAReconstruction(self.pca_components).fit(train)
-        scores = {s: pca.score(self.transform(self.arrays[s])) for s in ("val", "val_signal", "test")}
-        return {f"PCA ({self.pca_components} components)": scores}
 
     def describe(self) -> list[str]:
         """What the images are and where the jets come from, for the report."""
@@ -200,27 +173,4 @@ class JetImageDataModule(AnomalyDataModule):
     ) -> dict[str, Path]:
         """Mean test images of both classes, and the median-score anomalous jet beside the model's output."""
         assert self.arrays is not None, "setup() first"
-        labels = self.arrays["test_labels"]
-        bkg_name, sig_name = self.class_names
-        x = self.inputs("test")
-        figs = {
-            "mean images": plot_image_panels(
-                {f"mean {bkg_name}": x[labels == 0, 0].mean(0).numpy(),
-                 f"mean {sig_name}": x[labels == 1, 0].mean(0).numpy()},
-                run_dir / "mean_images.png",
-            )
-        }  # fmt: skip
-        sig = np.flatnonzero(labels == 1)
-        i = sig[np.argsort(scores[sig])[len(sig) // 2]]
-        model.eval()
-        with torch.no_grad():
-            out = model(x[i : i + 1].to(model.device))
-        if isinstance(out, tuple):  # a VAE returns (reconstruction, mean, log variance)
-            out = out[0]
-        if out.shape == x[i : i + 1].shape:  # autoencoders only; a classifier has nothing to reconstruct
-            figs["example reconstruction"] = plot_image_panels(
-                {"input": x[i, 0].numpy(), "reconstruction": out[0, 0].cpu().numpy()},
-                run_dir / "example_reconstruction.png",
-                f"test jet {i} (anomalous class), median anomalous score {scores[i]:.3g}",
-            )
-        return figs
+        return jet_figures(self.inputs("test"), self.arrays["test_labels"], self.class_names, model, scores, run_dir)

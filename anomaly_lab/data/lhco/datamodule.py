@@ -16,13 +16,12 @@ import numpy as np
 import torch
 from rich.progress import Progress
 
-from anomaly_lab.data.cache import cached
-from anomaly_lab.data.datamodule import AnomalyDataModule
+from anomaly_lab.data.base import AnomalyDataModule
 from anomaly_lab.data.lhco import figures as lhco_figures
 from anomaly_lab.data.lhco.generator import GenerationPlan, LhcoPhysics, generate_file
 from anomaly_lab.data.lhco.highlevel import HLF_NAMES, high_level_features
-from anomaly_lab.data.lhco.preprocessing import FeatureStandardizer, ParticleScaler
-from anomaly_lab.data.lhco.rnd_format import N_PARTICLES, LhcoFormatError, iter_events
+from anomaly_lab.data.lhco.preprocessing import PARTICLE_SCALING, FeatureStandardizer, ParticleScaler
+from anomaly_lab.data.lhco.rnd_format import N_FEATURES, N_PARTICLES, LhcoFormatError, iter_events
 
 # file events fill these splits in file order: background in the first list's order, signal in the second's
 BACKGROUND_SPLITS = ("train", "val", "test_background")
@@ -35,7 +34,7 @@ class _SplitFiller:
     def __init__(self, counts: dict[str, int], representation: str, max_particles: int, radius: float) -> None:
         self.counts, self.representation, self.radius = counts, representation, radius
         self.filled = dict.fromkeys(counts, 0)
-        width = (max_particles, 3) if representation == "particles" else (len(HLF_NAMES),)
+        width = (max_particles, N_FEATURES) if representation == "particles" else (len(HLF_NAMES),)
         self.x = {name: np.zeros((n, *width), np.float32) for name, n in counts.items()}
         self.mjj = {name: np.zeros(counts[name]) for name in ("test_background", "test_signal")}
         self.max_particles = max_particles
@@ -67,64 +66,57 @@ class _SplitFiller:
 class LHCODataModule(AnomalyDataModule):
     """R&D dijet events: QCD background for training, W' -> X Y -> (qq)(qq) as the anomaly."""
 
+    channel_axis = False
+
     def __init__(
         self,
         source: str = "generated",
         path: str | None = None,
         representation: str = "particles",
-        n_train: int = 12000,
-        n_val: int = 2000,
-        n_val_signal: int = 500,
-        n_test_background: int = 4000,
-        n_test_signal: int = 1000,
         test_signal_fraction: float | None = None,
         max_particles: int = N_PARTICLES,
+        n_features: int = N_FEATURES,
         physics: LhcoPhysics | dict | None = None,
-        seed: int = 12345,
-        cache_dir: str = ".cache/anomaly_lab",
-        batch_size: int = 256,
-        num_workers: int = 0,
         n_workers: int | None = None,
         chunk_size: int = 10000,
+        **common: Any,
     ) -> None:
         if representation not in ("particles", "hlf"):
             raise ValueError(f"data.representation: expected 'particles' or 'hlf', got {representation!r}")
-        super().__init__(ParticleScaler() if representation == "particles" else FeatureStandardizer(), batch_size,
-                         num_workers)  # fmt: skip
+        transform = ParticleScaler(PARTICLE_SCALING) if representation == "particles" else FeatureStandardizer()
+        super().__init__(transform, **common)
         if source not in ("generated", "files"):
             raise ValueError(f"data.source: expected 'generated' or 'files', got {source!r}")
         if source == "files" and not path:
             raise ValueError("data.source=files needs data.path=<events_anomalydetection.h5>")
         if not 0 < max_particles <= N_PARTICLES:
             raise ValueError(f"data.max_particles: expected 1..{N_PARTICLES}, got {max_particles}")
+        if n_features != N_FEATURES:
+            raise ValueError(f"data.n_features: R&D particles have {N_FEATURES} (pT, eta, phi), got {n_features}")
         if test_signal_fraction is not None:
             if not 0 < test_signal_fraction < 1:
                 raise ValueError(f"data.test_signal_fraction: expected in (0, 1), got {test_signal_fraction}")
-            n_test_signal = round(n_test_background * test_signal_fraction / (1 - test_signal_fraction))
+            n_bg = self.sizes.test_background
+            self.sizes.test_signal = round(n_bg * test_signal_fraction / (1 - test_signal_fraction))
         physics = physics or LhcoPhysics()
         self.physics = physics if isinstance(physics, LhcoPhysics) else LhcoPhysics(**physics)
-        self.counts = {
-            "train": n_train,
-            "val": n_val,
-            "test_background": n_test_background,
-            "val_signal": n_val_signal,
-            "test_signal": n_test_signal,
-        }
         self.source, self.path, self.representation = source, path, representation
-        self.max_particles, self.seed, self.cache_dir = max_particles, seed, cache_dir
+        self.max_particles = max_particles
         self.n_workers, self.chunk_size = n_workers or os.cpu_count() or 1, chunk_size
+
+    @property
+    def cache_prefix(self) -> str:
+        return f"lhco-{self.source}-{self.representation}"
 
     def _plan(self) -> GenerationPlan:
         n_bg = sum(self.counts[s] for s in BACKGROUND_SPLITS)
         return GenerationPlan(n_bg, sum(self.counts[s] for s in SIGNAL_SPLITS), self.seed, self.physics)
 
-    def _cache_config(self) -> dict[str, Any]:
-        """Everything that changes the split arrays, and nothing else (not batch size, not worker counts)."""
+    def cache_config(self) -> dict[str, Any]:
         if self.source == "generated":
             origin: dict[str, Any] = {"events": self._plan().key()}
         else:
-            path = Path(self.path).resolve()
-            origin = {"path": str(path), "bytes": path.stat().st_size if path.is_file() else None}
+            origin = {"path": str(Path(self.path).resolve())}
         return {
             "source": self.source,
             **origin,
@@ -141,10 +133,10 @@ class LHCODataModule(AnomalyDataModule):
             return Path(self.path)
         return generate_file(self._plan(), self.cache_dir, self.n_workers)
 
-    def build_arrays(self) -> dict[str, np.ndarray]:
-        return cached(self.cache_dir, f"lhco-{self.source}-{self.representation}", self._cache_config(), self._build)
+    def input_files(self) -> list[Path]:
+        return [Path(self.path)] if self.source == "files" else []
 
-    def _build(self) -> dict[str, np.ndarray]:
+    def generate_arrays(self) -> dict[str, np.ndarray]:
         path = self.events_file()
         fill = _SplitFiller(self.counts, self.representation, self.max_particles, self.physics.jet_radius)
         with Progress(transient=True) as progress:
@@ -170,11 +162,6 @@ class LHCODataModule(AnomalyDataModule):
             "test_labels": np.concatenate([np.zeros(n_bg, np.int64), np.ones(n_sig, np.int64)]),
             "test_mjj": np.concatenate([fill.mjj["test_background"], fill.mjj["test_signal"]]),
         }
-
-    def inputs(self, split: str) -> torch.Tensor:
-        """Scaled inputs of a split: (N, max_particles, 4) with the real-particle mask last, or (N, 5) features."""
-        assert self.arrays is not None, "setup() first"
-        return torch.from_numpy(self.transform(self.arrays[split]))
 
     def describe(self) -> list[str]:
         """What the events are and how they were prepared, for the report."""
@@ -213,4 +200,7 @@ class LHCODataModule(AnomalyDataModule):
     ) -> dict[str, Path]:
         """Per-feature reconstruction of test background and signal, and the background mjj before and after
         the cut (see anomaly_lab.data.lhco.figures)."""
-        return lhco_figures.example_figures(self, run_dir, model, scores, threshold)
+        assert self.arrays is not None, "setup() first"
+        x, labels = self.inputs("test"), self.arrays["test_labels"]
+        figs = lhco_figures.reconstruction_figures(x, labels, model, run_dir)
+        return figs | lhco_figures.sculpting_figure(self.arrays["test_mjj"], labels, scores > threshold, run_dir)

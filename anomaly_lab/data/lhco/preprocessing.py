@@ -1,58 +1,73 @@
 """Input scaling for R&D events, fitted on background training data only and saved with the model's checkpoint.
 
 Particles: pT standardised, eta and phi min-max scaled to [0, 1] over the real (pT > 0) training particles,
-as the seed did; zero-padded slots stay exactly 0 and a fourth feature marks real particles (1) and padding
-(0), so a model can leave padding out of its loss. High-level features: a plain per-feature standardiser.
+as the seed did (any other particle list chooses a mode per feature); zero-padded slots stay exactly 0 and a last
+feature marks real particles (1) and padding (0), so a model can leave padding out of its loss. High-level features:
+a plain per-feature standardiser.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-PARTICLE_STATE = ("pt_mean", "pt_std", "eta_min", "eta_max", "phi_min", "phi_max")
+# how each R&D particle feature is scaled: pT standardised, eta and phi min-max (the seed's choice)
+PARTICLE_SCALING = ("standard", "minmax", "minmax")
+MODES = ("standard", "minmax", "none")
 
 
 class ParticleScaler:
-    """(N, P, 3) pT, eta, phi -> (N, P, 4) float32: scaled features and the real-particle mask."""
+    """(N, P, F) particle features -> (N, P, F + 1) float32: each feature scaled as its mode says, and the
+    real-particle mask (feature 0, the pT, above zero) appended; padded slots stay exactly 0.
 
-    def __init__(self) -> None:
-        self.state: dict[str, float] | None = None
+    Modes per feature: "standard" (mean/std), "minmax" (to [0, 1]) or "none" (e.g. a one-hot object type);
+    the number of features comes from `modes`, so any particle list fits (ADC2021 objects, R&D hadrons).
+    """
+
+    def __init__(self, modes: tuple[str, ...] | list[str] = PARTICLE_SCALING) -> None:
+        bad = [m for m in modes if m not in MODES]
+        if bad:
+            raise ValueError(f"particle scaling modes: expected each of {MODES}, got {bad}")
+        self.modes = tuple(modes)
+        self.state: dict[str, list[float]] | None = None
 
     def fit(self, train: np.ndarray) -> ParticleScaler:
+        if train.shape[-1] != len(self.modes):
+            raise ValueError(f"ParticleScaler.fit: expected {len(self.modes)} features, got {train.shape[-1]}")
         real = train[..., 0] > 0
         if not real.any():
             raise ValueError("ParticleScaler.fit: no real (pT > 0) particles in the training data")
-        pt, eta, phi = (train[..., i][real].astype(np.float64) for i in range(3))
-        self.state = {
-            "pt_mean": float(pt.mean()),
-            "pt_std": float(pt.std()) or 1.0,
-            "eta_min": float(eta.min()),
-            "eta_max": float(eta.max()),
-            "phi_min": float(phi.min()),
-            "phi_max": float(phi.max()),
-        }
+        shift, scale = [], []
+        for i, mode in enumerate(self.modes):
+            values = train[..., i][real].astype(np.float64)
+            if mode == "standard":
+                shift.append(float(values.mean()))
+                scale.append(float(values.std()) or 1.0)
+            elif mode == "minmax":
+                shift.append(float(values.min()))
+                scale.append(float(values.max()) - shift[-1] or 1.0)
+            else:
+                shift.append(0.0)
+                scale.append(1.0)
+        self.state = {"shift": shift, "scale": scale}
         return self
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         if self.state is None:
             raise RuntimeError("ParticleScaler used before fit()")
-        s = self.state
-        shift = np.array([s["pt_mean"], s["eta_min"], s["phi_min"]], np.float32)
-        ranges = (s["pt_std"], s["eta_max"] - s["eta_min"] or 1.0, s["phi_max"] - s["phi_min"] or 1.0)
-        scale = np.array(ranges, np.float32)
-        out = np.empty((*x.shape[:-1], 4), np.float32)
+        n = len(self.modes)
+        out = np.empty((*x.shape[:-1], n + 1), np.float32)
         mask = x[..., 0] > 0
-        np.subtract(x, shift, out=out[..., :3], dtype=np.float32)
-        out[..., :3] /= scale
-        out[..., :3] *= mask[..., None]
-        out[..., 3] = mask
+        np.subtract(x, np.array(self.state["shift"], np.float32), out=out[..., :n], dtype=np.float32)
+        out[..., :n] /= np.array(self.state["scale"], np.float32)
+        out[..., :n] *= mask[..., None]
+        out[..., n] = mask
         return out
 
-    def state_dict(self) -> dict[str, float] | None:
-        return None if self.state is None else dict(self.state)
+    def state_dict(self) -> dict[str, list[float]] | None:
+        return None if self.state is None else {k: list(v) for k, v in self.state.items()}
 
-    def load_state_dict(self, state: dict[str, float] | None) -> None:
-        self.state = None if state is None else {k: float(state[k]) for k in PARTICLE_STATE}
+    def load_state_dict(self, state: dict[str, list[float]] | None) -> None:
+        self.state = None if state is None else {k: [float(v) for v in state[k]] for k in ("shift", "scale")}
 
 
 class FeatureStandardizer:

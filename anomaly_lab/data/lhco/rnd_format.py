@@ -5,6 +5,9 @@ and the column names in `df/axis0`): (pT, eta, phi) of up to 700 hadrons interle
 label (1 = signal). The black boxes have the same 2100 particle columns and no label. The public file is
 compressed by PyTables: the layout is checked through pandas, and row ranges are read by h5py when it can decode
 every filter of the block (twice as fast as PyTables here), else by PyTables, which reads any filter it wrote.
+The format promises no particle order: the reader returns each event's particles sorted by pT, highest first, so
+keeping the first K keeps the K leading ones. Anything else the reader does not expect (an empty or truncated
+file, a column that is not numeric, a non-finite value, a label other than 0/1) is a one-line LhcoFormatError.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import pandas as pd
 import tables
 
 from anomaly_lab.atomic import atomic_path
+from anomaly_lab.data.lhco.rnd_checks import first_bad, leading_first, open_failure
 
 KEY = "df"
 N_PARTICLES = 700
@@ -38,12 +42,16 @@ class _Source:
     """An open R&D-format file: validated once, then read by row ranges."""
 
     def __init__(self, path: Path, key: str) -> None:
+        self.path = path
+        expected = f"expected an LHC Olympics R&D HDF5 file with key '{key}'"
         if not path.is_file():
-            raise LhcoFormatError(f"{path}: no such file (expected an LHC Olympics R&D HDF5 file with key '{key}')")
+            raise LhcoFormatError(f"{path}: no such file ({expected})")
+        if path.stat().st_size == 0:
+            raise LhcoFormatError(f"{path}: empty file ({expected})")
         try:
             self.store = pd.HDFStore(path, mode="r")
         except Exception as err:  # PyTables raises several unrelated types for a non-HDF5 file
-            raise LhcoFormatError(f"{path}: not a pandas HDF5 file ({type(err).__name__})") from None
+            raise LhcoFormatError(f"{path}: {open_failure(err)} ({expected})") from None
         try:
             self._validate(path, key)
         except BaseException:
@@ -53,9 +61,13 @@ class _Source:
     def _validate(self, path: Path, key: str) -> None:
         if key not in self.store:
             raise LhcoFormatError(f"{path}: no key '{key}' (found {self.store.keys()}; expected a pandas DataFrame)")
-        storer = self.store.get_storer(key)
+        try:
+            storer = self.store.get_storer(key)
+        except (TypeError, AttributeError):  # a node pandas did not write
+            storer = None
         if getattr(storer, "pandas_type", None) not in ("frame", "frame_table"):
-            raise LhcoFormatError(f"{path}: key '{key}' holds {storer.pandas_type!r}, expected a pandas DataFrame")
+            kind = getattr(storer, "pandas_type", "no pandas object")
+            raise LhcoFormatError(f"{path}: key '{key}' holds {kind!r}, expected a pandas DataFrame")
         self.key = key
         self.n_events, self.n_columns = (int(storer.nrows), len(storer.non_index_axes[0][1])) if storer.is_table else (
             int(storer.shape[0]), int(storer.shape[1]))  # fmt: skip
@@ -69,6 +81,19 @@ class _Source:
             if getattr(node._v_attrs, "transposed", False) and node.shape == (self.n_events, self.n_columns):
                 self.values = node
                 self._prefer_h5py(path, key)
+        self._check_dtypes(path, key)
+        if self.n_events == 0:
+            raise LhcoFormatError(f"{path}: key '{key}' holds no events (expected {EXPECTED})")
+
+    def _check_dtypes(self, path: Path, key: str) -> None:
+        if self.values is not None:
+            dtypes = {f"{key}/block0_values": self.values.dtype}
+        else:  # several blocks or the "table" layout: pandas knows each column's type from the first row
+            dtypes = self.store.select(key, start=0, stop=1).dtypes.to_dict()
+        bad = {name: dtype for name, dtype in dtypes.items() if getattr(dtype, "kind", "O") not in "biuf"}
+        if bad:
+            name, dtype = next(iter(bad.items()))
+            raise LhcoFormatError(f"{path}: key '{key}' column {name!r} holds {dtype}, expected numbers ({EXPECTED})")
 
     def _prefer_h5py(self, path: Path, key: str) -> None:
         h5 = h5py.File(path, "r")
@@ -80,9 +105,23 @@ class _Source:
 
     def rows(self, start: int, stop: int) -> np.ndarray:
         """Rows [start, stop) as an (n, columns) float array; only that slice is read from disk."""
-        if self.values is not None:
-            return self.values[start:stop]
-        return self.store.select(self.key, start=start, stop=stop).to_numpy(np.float64)
+        try:
+            if self.values is not None:
+                return self.values[start:stop]
+            return self.store.select(self.key, start=start, stop=stop).to_numpy(np.float64)
+        except (OSError, tables.HDF5ExtError) as err:  # a damaged block: say where, not HDF5's back trace
+            raise LhcoFormatError(
+                f"{self.path}: key '{self.key}' rows {start}..{stop - 1} cannot be read ({type(err).__name__}); "
+                "expected an undamaged file"
+            ) from None
+
+    def check(self, rows: np.ndarray, start: int) -> None:
+        """Raise on the first non-finite value or bad label of rows read from `start`, naming its event index."""
+        bad = first_bad(rows, PARTICLE_COLUMNS)
+        if bad is not None:
+            row, col, what = bad
+            where = f"{self.path}: key '{self.key}' row {start + row} column {col}"
+            raise LhcoFormatError(f"{where} holds {float(rows[row, col])}, expected {what}")
 
     def close(self) -> None:
         if self.h5 is not None:
@@ -91,7 +130,7 @@ class _Source:
 
 
 def n_events(path: str | Path, key: str = KEY) -> int:
-    """Number of events in a file, read from its metadata only."""
+    """Number of events in a file, read from its metadata only; a file with none is an LhcoFormatError."""
     source = _Source(Path(path), key)
     try:
         return source.n_events
@@ -110,12 +149,19 @@ def iter_events(
     path: str | Path, chunk_size: int = 10_000, key: str = KEY, start: int = 0, stop: int | None = None
 ) -> Iterator[tuple[np.ndarray, np.ndarray | None]]:
     """Yield (particles (n, 700, 3) float32 as pT, eta, phi; labels (n,) int64, None for a black box) chunk by
-    chunk, so memory holds one chunk (about 17 kB per event as float64) whatever the file size."""
+    chunk, so memory holds one chunk (about 17 kB per event as float64) whatever the file size.
+
+    Each event's particles come sorted by pT, highest first, zero-padded slots last, whatever the file's order.
+    A chunk holding a non-finite value or a label other than 0/1 is never yielded: LhcoFormatError names the
+    file, the first bad row (its event index in the file) and the column."""
     source = _Source(Path(path), key)
     try:
         stop = source.n_events if stop is None else min(stop, source.n_events)
         for lo in range(start, stop, chunk_size):
-            yield split_rows(source.rows(lo, min(lo + chunk_size, stop)))
+            rows = source.rows(lo, min(lo + chunk_size, stop))
+            source.check(rows, lo)
+            particles, labels = split_rows(rows)
+            yield leading_first(particles), labels
     finally:
         source.close()
 

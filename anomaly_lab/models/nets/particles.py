@@ -112,7 +112,10 @@ class RecurrentAutoencoder(nn.Module):
 
 class ParticleConvAutoencoder(nn.Module):
     """Conv2D over (particles x features) images, global average pooling to a latent vector, a dense decoder
-    and transposed convolutions back to the particle list (as the seed's CNN autoencoder)."""
+    and transposed convolutions back to the particle list (as the seed's CNN autoencoder).
+
+    The decoder doubles the particle axis once per channel entry; a list whose length is not a multiple of
+    2**len(channels) (19 ADC2021 objects) is decoded to the next multiple and cropped."""
 
     def __init__(
         self, n_particles: int = 700, n_features: int = 3, channels: Sequence[int] = (16, 32), latent_dim: int = 16
@@ -126,10 +129,9 @@ class ParticleConvAutoencoder(nn.Module):
             c = out
         self.encoder = nn.Sequential(*layers)
         self.to_latent = nn.Linear(c, latent_dim)
-        self.stride = 2 ** len(channels)
-        if n_particles % self.stride:
-            raise ValueError(f"data.max_particles: expected a multiple of {self.stride}, got {n_particles}")
-        self.seed_shape = (channels[-1], n_particles // self.stride, n_features)
+        stride = 2 ** len(channels)
+        self.n_particles = n_particles
+        self.seed_shape = (channels[-1], -(-n_particles // stride), n_features)
         self.decoder = nn.Sequential(nn.Linear(latent_dim, int(torch.tensor(self.seed_shape).prod())), nn.ReLU())
         layers = []
         for i, out in enumerate([*reversed(channels[:-1]), 1]):
@@ -146,4 +148,4 @@ class ParticleConvAutoencoder(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h = self.decoder(self.encode(x)).view(-1, *self.seed_shape)
-        return self.upsample(h).squeeze(1)
+        return self.upsample(h).squeeze(1)[:, : self.n_particles]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import torch
 from scipy.stats import beta
@@ -38,17 +40,47 @@ def roc_curve(scores: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.nd
     return fpr.numpy(), tpr.numpy(), thr.numpy()
 
 
+@dataclass(frozen=True)
+class RocCurve:
+    """The test ROC, computed once; every operating point and the SIC are read off it."""
+
+    fpr: np.ndarray
+    tpr: np.ndarray
+    thresholds: np.ndarray
+    n_background: int
+
+    @classmethod
+    def of(cls, scores: np.ndarray, labels: np.ndarray) -> RocCurve:
+        return cls(*roc_curve(scores, labels), int((np.asarray(labels) == 0).sum()))
+
+    def tpr_at_fpr(self, target_fpr: float) -> float:
+        """Best TPR among points with FPR <= target: the curve's own operating point."""
+        return float(self.tpr[self.fpr <= target_fpr + 1e-12].max())
+
+    def rejection_at_tpr(self, target_tpr: float) -> float:
+        """Background rejection 1/FPR at the smallest FPR reaching TPR >= target (inf when FPR is 0)."""
+        best = float(self.fpr[self.tpr >= target_tpr - 1e-12].min())
+        return float("inf") if best == 0 else 1.0 / best
+
+    def sic(self) -> tuple[np.ndarray, np.ndarray]:
+        """(tpr, TPR/sqrt(FPR)) on points where at least SIC_MIN_BACKGROUND background samples pass the cut."""
+        keep = self.fpr * self.n_background >= SIC_MIN_BACKGROUND
+        return self.tpr[keep], self.tpr[keep] / np.sqrt(self.fpr[keep])
+
+    def max_sic(self) -> float:
+        """Largest significance improvement over cuts passing enough background (nan when there is none)."""
+        _, sic = self.sic()
+        return float(sic.max()) if sic.size else float("nan")
+
+
 def tpr_at_fpr(scores: np.ndarray, labels: np.ndarray, target_fpr: float) -> float:
     """Best TPR on the ROC among points with FPR <= target: the curve's own operating point."""
-    fpr, tpr, _ = roc_curve(scores, labels)
-    return float(tpr[fpr <= target_fpr + 1e-12].max())
+    return RocCurve.of(scores, labels).tpr_at_fpr(target_fpr)
 
 
 def rejection_at_tpr(scores: np.ndarray, labels: np.ndarray, target_tpr: float) -> float:
     """Background rejection 1/FPR at the smallest FPR reaching TPR >= target (inf when FPR is 0)."""
-    fpr, tpr, _ = roc_curve(scores, labels)
-    best = float(fpr[tpr >= target_tpr - 1e-12].min())
-    return float("inf") if best == 0 else 1.0 / best
+    return RocCurve.of(scores, labels).rejection_at_tpr(target_tpr)
 
 
 def precision_recall_curve(scores: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -65,16 +97,12 @@ def average_precision(scores: np.ndarray, labels: np.ndarray) -> float:
 def sic_curve(scores: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(tpr, TPR/sqrt(FPR)): the significance improvement of a cut, on points where at least
     SIC_MIN_BACKGROUND background samples pass it."""
-    fpr, tpr, _ = roc_curve(scores, labels)
-    n_background = int((np.asarray(labels) == 0).sum())
-    keep = fpr * n_background >= SIC_MIN_BACKGROUND
-    return tpr[keep], tpr[keep] / np.sqrt(fpr[keep])
+    return RocCurve.of(scores, labels).sic()
 
 
 def max_sic(scores: np.ndarray, labels: np.ndarray) -> float:
     """Largest significance improvement TPR/sqrt(FPR) over cuts passing enough background (see sic_curve)."""
-    _, sic = sic_curve(scores, labels)
-    return float(sic.max()) if sic.size else float("nan")
+    return RocCurve.of(scores, labels).max_sic()
 
 
 def confusion_percent(flagged: np.ndarray, labels: np.ndarray) -> dict[str, dict[str, float]]:

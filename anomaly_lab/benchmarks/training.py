@@ -20,11 +20,11 @@ from hydra import compose, initialize_config_dir
 from hydra.utils import instantiate
 from torch.utils.data import DataLoader, TensorDataset
 
-from anomaly_lab.atomic import write_text_atomic
+from anomaly_lab.benchmarks.tables import write_section
+from anomaly_lab.evaluation.scoring import score
 from anomaly_lab.models.autoencoder import AutoencoderModule, reconstruction_error
-from anomaly_lab.train import score
 
-CONFIG_DIR = Path(__file__).resolve().parents[1] / "conf"
+CONFIG_DIR = Path(__file__).resolve().parents[2] / "conf"
 
 
 def _net(seed: int, model: str = "cnn1d_ae") -> torch.nn.Module:
@@ -121,7 +121,7 @@ def main() -> None:
         ("scoring, pipeline scorer (windows/s)", np.median(score_ours), np.median(score_plain)),
     ]
     cmd = (
-        f"python -m anomaly_lab.bench --n {args.n} --length {args.length} --batch-size {args.batch_size} "
+        f"python -m anomaly_lab.benchmarks.training --n {args.n} --length {args.length} --batch-size {args.batch_size} "
         f"--epochs {args.epochs} --repeats {args.repeats}"
     )
     lines = [
@@ -140,14 +140,6 @@ def main() -> None:
     ]
     write_section(args.out, "## 1-D CNN autoencoder (gw_cnnae network)", "\n".join(lines))
     print("\n".join(lines))
-
-
-def write_section(path: Path, heading: str, text: str) -> None:
-    """Replace the section starting with `heading` in `path` (other studies keep their sections)."""
-    old = path.read_text() if path.is_file() else "# Benchmarks\n\n"
-    parts = old.split("\n## ")
-    kept = [parts[0].rstrip() + "\n"] + ["## " + p for p in parts[1:] if not ("## " + p).startswith(heading)]
-    write_text_atomic(path, "\n".join(s.rstrip() + "\n" for s in [*kept, text]))
 
 
 if __name__ == "__main__":

@@ -8,10 +8,9 @@ import numpy as np
 
 
 class ThresholdPolicy(Protocol):
-    """What every policy offers: a name, whether it needs labelled data, its target FPR, and `fit`."""
+    """What every policy offers: a name, its target FPR (None when it aims at none), and `fit`."""
 
     name: str
-    needs_labels: bool
     target_fpr: float | None
     threshold: float | None
 
@@ -41,7 +40,6 @@ class FprThreshold:
     """Smallest threshold with at most `target_fpr` of background validation scores above it."""
 
     name = "fpr"
-    needs_labels = False
 
     def __init__(self, target_fpr: float = 0.05) -> None:
         if not 0 < target_fpr < 1:
@@ -61,7 +59,6 @@ class PercentileThreshold:
     """The q-th percentile of background validation scores, the seeds' habit (q = 95 aims at 5 % FPR)."""
 
     name = "percentile"
-    needs_labels = False
 
     def __init__(self, q: float = 95.0) -> None:
         if not 0 < q < 100:
@@ -79,7 +76,6 @@ class FixedThreshold:
     """A threshold given by hand, e.g. carried over from an earlier study."""
 
     name = "fixed"
-    needs_labels = False
     target_fpr: float | None = None
 
     def __init__(self, value: float) -> None:
@@ -93,7 +89,6 @@ class EfficiencyThreshold:
     """Largest threshold keeping at least `target_tpr` of labelled validation signal above it."""
 
     name = "efficiency"
-    needs_labels = True
     target_fpr: float | None = None
 
     def __init__(self, target_tpr: float = 0.9) -> None:

@@ -139,7 +139,8 @@ def run(n: int, chunk: int, out: Path, tmp_dir: str | None = None, fresh_process
     lines = [
         HEADING,
         "",
-        f"Regenerate: `python -m anomaly_lab.lhco_bench --n {n} --chunk {chunk}` ({minutes:.0f} minutes here).",
+        f"Regenerate: `python -m anomaly_lab.benchmarks.lhco_reader --n {n} --chunk {chunk}` "
+        f"({minutes:.0f} minutes here).",
         "",
         f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, shared with other work "
         f"(1-minute load average {load_before:.1f} at the start, {load_after:.1f} at the end). "
@@ -155,7 +156,7 @@ def run(n: int, chunk: int, out: Path, tmp_dir: str | None = None, fresh_process
         "",
     ]
     text = "\n".join(lines)
-    from anomaly_lab.bench import write_section  # imports torch: kept out of the reader processes
+    from anomaly_lab.benchmarks.tables import write_section  # imports torch: kept out of the reader processes
 
     write_section(out, HEADING, text)
     return text

@@ -13,7 +13,7 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from anomaly_lab.bench import write_section
+from anomaly_lab.benchmarks.tables import write_section
 from anomaly_lab.data.jets.generator import PROCESSES, JetSelection, generate_task
 from anomaly_lab.data.jets.images import JetImageConfig
 
@@ -45,7 +45,7 @@ def table(rows: list[dict[str, float]], n_jets: int) -> str:
     lines = [
         HEADING,
         "",
-        f"Regenerate: `python -m anomaly_lab.jets_bench --n-jets {n_jets}` (part of `make bench`).",
+        f"Regenerate: `python -m anomaly_lab.benchmarks.jet_generator --n-jets {n_jets}` (part of `make bench`).",
         "",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores; one process (per-core figures). "
         f"{n_jets} selected jets per process, default selection (14 TeV, MPI off, pT-hat in [450, 800] GeV, "

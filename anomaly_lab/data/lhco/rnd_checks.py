@@ -1,0 +1,48 @@
+"""Checks behind the LHC Olympics R&D reader: why a file does not open, the first bad value of a chunk, pT order."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+_TRUNCATED = re.compile(r"truncated file: eof = (\d+).*?stored_eof = (\d+)")
+FEATURES = ("pT", "eta", "phi")
+
+
+def open_failure(err: Exception) -> str:
+    """Why HDF5 could not open a file, in words: truncated (sizes from HDF5's own message when it gives them) or
+    not HDF5 at all."""
+    text = str(err)
+    if "truncated file" not in text:
+        return f"not a pandas HDF5 file ({type(err).__name__})"
+    sizes = _TRUNCATED.search(text)
+    return "truncated HDF5 file" + (f" ({sizes[1]} bytes on disk, the file's header says {sizes[2]})" if sizes else "")
+
+
+def first_bad(rows: np.ndarray, particle_columns: int) -> tuple[int, int, str] | None:
+    """(row, column, what that column should hold) of the first value in row-major order that is not finite, or of
+    a label other than 0 and 1 (the column after the particles); None when every value is good."""
+    bad = ~np.isfinite(rows)
+    if rows.shape[1] > particle_columns:
+        label = rows[:, particle_columns]
+        bad[:, particle_columns] |= (label != 0) & (label != 1)
+    bad_rows = np.flatnonzero(bad.any(axis=1))
+    if not len(bad_rows):
+        return None
+    row = int(bad_rows[0])
+    col = int(np.flatnonzero(bad[row])[0])
+    n = len(FEATURES)
+    what = "a label 0 or 1" if col == particle_columns else f"a finite {FEATURES[col % n]} of particle {col // n}"
+    return row, col, what
+
+
+def leading_first(particles: np.ndarray) -> np.ndarray:
+    """(n, m, 3) particles with each event's real particles sorted by pT (feature 0) descending, ties in file order,
+    and all-zero padding slots after them; the array itself when it is already in that order."""
+    padding = ~particles.any(axis=2)
+    key = np.where(padding, np.inf, -particles[..., 0])
+    if (key[:, 1:] >= key[:, :-1]).all():
+        return particles
+    order = np.argsort(key, axis=1, kind="stable")
+    return np.take_along_axis(particles, order[..., None], axis=1)

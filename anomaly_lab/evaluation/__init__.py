@@ -1,0 +1,1 @@
+"""Evaluation: scoring, threshold policies, metrics and reference scorers; one result object per run."""

@@ -1,0 +1,117 @@
+"""Evaluation computed once: the threshold from validation, then the test ROC, operating points, per-bin
+efficiencies and the same for every reference scorer, in one result object that `results` only writes and draws.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from anomaly_lab.evaluation import metrics
+from anomaly_lab.evaluation.thresholds import ThresholdPolicy, flag, fpr_at_threshold
+
+DEFAULT_ROC_FPR = 0.05
+# background rejection 1/FPR is quoted at this signal efficiency, as in the top-tagging comparisons
+REJECTION_SIGNAL_EFFICIENCY = 0.3
+
+
+@dataclass(frozen=True)
+class Binning:
+    """Efficiency is measured in bins of a per-test-sample variable (e.g. the injected SNR)."""
+
+    variable: str
+    values: np.ndarray
+    edges: list[float]
+
+
+@dataclass
+class ScorerResult:
+    """One scorer on the labelled test mix: scores per split, its threshold, curves and operating points."""
+
+    scores: dict[str, np.ndarray]
+    labels: np.ndarray
+    threshold: float
+    metrics: dict[str, Any]
+    roc: metrics.RocCurve
+    precision_recall: tuple[np.ndarray, np.ndarray]
+    efficiency: list[dict[str, float]] | None = None
+
+    @property
+    def flagged(self) -> np.ndarray:
+        """Test samples above the threshold."""
+        return flag(self.scores["test"], self.threshold)
+
+
+@dataclass
+class Evaluation:
+    """The model's result and each reference's, on the same test samples."""
+
+    model: ScorerResult
+    references: dict[str, ScorerResult] = field(default_factory=dict)
+    binning: Binning | None = None
+
+    @property
+    def labels(self) -> np.ndarray:
+        return self.model.labels
+
+    def scorers(self, model_name: str) -> dict[str, ScorerResult]:
+        """The model under `model_name`, then the references."""
+        return {model_name: self.model, **self.references}
+
+
+def fit_threshold(policy: ThresholdPolicy, scores: dict[str, np.ndarray]) -> float:
+    """Threshold from background validation scores (and labelled validation signal, if the policy needs it)."""
+    val = np.concatenate([scores["val"], scores["val_signal"]])
+    labels = np.concatenate([np.zeros(len(scores["val"]), int), np.ones(len(scores["val_signal"]), int)])
+    return policy.fit(scores["val"], val, labels)
+
+
+def evaluate_scorer(
+    policy: ThresholdPolicy, scores: dict[str, np.ndarray], labels: np.ndarray, binning: Binning | None = None
+) -> ScorerResult:
+    """Threshold from validation, then every test metric from one ROC of the test scores."""
+    threshold = fit_threshold(policy, scores)
+    test = scores["test"]
+    flagged = flag(test, threshold)
+    roc = metrics.RocCurve.of(test, labels)
+    roc_fpr = policy.target_fpr if policy.target_fpr is not None else DEFAULT_ROC_FPR
+    values = {
+        "policy": policy.name,
+        "threshold": float(threshold),
+        "target_fpr": policy.target_fpr,
+        "auroc": metrics.auroc(test, labels),
+        "tpr_at_fpr": float(flagged[labels == 1].mean()),
+        "fpr_at_threshold": fpr_at_threshold(test[labels == 0], threshold),
+        # the test ROC's own best TPR at that FPR: what a threshold tuned on the test set would reach
+        "roc_tpr_at_target_fpr": roc.tpr_at_fpr(roc_fpr),
+        "background_rejection": roc.rejection_at_tpr(REJECTION_SIGNAL_EFFICIENCY),
+        "rejection_signal_efficiency": REJECTION_SIGNAL_EFFICIENCY,
+        "max_sic": roc.max_sic(),
+        "average_precision": metrics.average_precision(test, labels),
+        "n_test_background": int((labels == 0).sum()),
+        "n_test_signal": int((labels == 1).sum()),
+    }
+    pr = metrics.precision_recall_curve(test, labels)
+    result = ScorerResult(scores, labels, float(threshold), values, roc, pr)
+    if binning is not None:
+        sig = labels == 1
+        rows = metrics.efficiency_by_bin(binning.values[sig], flagged[sig], np.asarray(binning.edges, float))
+        result.efficiency = [r for r in rows if r["n"] > 0]
+    return result
+
+
+def evaluate(
+    policy: ThresholdPolicy,
+    scores: dict[str, np.ndarray],
+    labels: np.ndarray,
+    references: dict[str, dict[str, np.ndarray]] | None = None,
+    binning: Binning | None = None,
+) -> Evaluation:
+    """The model's scores and each reference's, each thresholded by its own copy of the policy."""
+    refs = {
+        name: evaluate_scorer(copy.deepcopy(policy), ref, labels, binning) for name, ref in (references or {}).items()
+    }
+    return Evaluation(evaluate_scorer(policy, scores, labels, binning), refs, binning)

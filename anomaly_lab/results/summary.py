@@ -1,0 +1,82 @@
+"""Results table from finished runs: `python -m anomaly_lab.results.summary <run dir or metrics.json> ...`.
+
+One row per run and per reference scorer in it (e.g. the PCA reference), in the order given; the tables in
+experiments/ are made this way, so that they can be regenerated from the run directories. Column names come
+from what the runs recorded (the threshold policy's target FPR, the signal efficiency of the rejection).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+
+def _percent(x: float) -> str:
+    return f"{100 * x:.4g} %"
+
+
+def _shared(metrics: list[dict[str, Any]], key: str) -> Any:
+    """The value every run recorded for `key`, or None when they differ or did not record one."""
+    values = {m.get(key) for m in metrics}
+    return values.pop() if len(values) == 1 else None
+
+
+def columns(metrics: list[dict[str, Any]]) -> dict[str, tuple[str, str]]:
+    """Header -> (metrics.json key, format), labelled by the runs' own operating points."""
+    target_fpr, efficiency = _shared(metrics, "target_fpr"), _shared(metrics, "rejection_signal_efficiency")
+    tpr = f"TPR at {_percent(target_fpr)} FPR (val. threshold)" if target_fpr else "TPR at the val. threshold"
+    rejection = f"1/FPR at {_percent(efficiency)} TPR" if efficiency else "1/FPR at the run's TPR"
+    out = {"AUC": ("auroc", "{:.4f}"), rejection: ("background_rejection", "{:.1f}"), tpr: ("tpr_at_fpr", "{:.1%}")}
+    if not target_fpr:  # runs aimed at different FPRs, or at none: say which each aimed at
+        out["target FPR"] = ("target_fpr", "{:.1%}")
+    return out | {"test FPR reached": ("fpr_at_threshold", "{:.1%}"), "max SIC": ("max_sic", "{:.2f}")}
+
+
+def _cell(value: Any, fmt: str) -> str:
+    if value is None:
+        return "inf" if fmt.startswith("{:.1f") else "—"  # JSON null stands for an infinite rejection
+    if isinstance(value, float) and math.isnan(value):
+        return "—"
+    return fmt.format(value).replace("%", " %")
+
+
+def rows(m: dict[str, Any], name: str, cols: dict[str, tuple[str, str]]) -> list[list[str]]:
+    """Table rows of one run: the model, then each reference scored on the same test set."""
+    size = f"{m['n_test_background']} + {m['n_test_signal']}"
+    scorers = {"model": m, **(m.get("references") or {})}
+    return [[m.get("task") or name, s_name, size, *(_cell(s.get(k), f) for k, f in cols.values())]
+            for s_name, s in scorers.items()]  # fmt: skip
+
+
+def table(paths: list[Path]) -> str:
+    """Markdown table over runs (directories holding metrics.json, or the files themselves); a reference
+    already listed with the same numbers (the same data, another model) is listed once."""
+    files = [p / "metrics.json" if p.is_dir() else p for p in paths]
+    missing = [str(f) for f in files if not f.is_file()]
+    if missing:
+        raise SystemExit(f"no metrics.json at {', '.join(missing)}")
+    metrics = [json.loads(f.read_text()) for f in files]
+    cols = columns(metrics)
+    lines = ["| " + " | ".join(["run", "scorer", "test bkg + sig", *cols]) + " |"]
+    lines.append("|---|---|---:|" + "---:|" * len(cols))
+    seen: set[tuple[str, ...]] = set()
+    for f, m in zip(files, metrics, strict=True):
+        for i, r in enumerate(rows(m, f.parent.name, cols)):
+            if i and tuple(r[1:]) in seen:
+                continue
+            seen.add(tuple(r[1:]))
+            lines.append("| " + " | ".join(r) + " |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("runs", nargs="+", type=Path, help="run directories or their metrics.json files")
+    print(table(parser.parse_args().runs))
+
+
+if __name__ == "__main__":
+    main()
