@@ -8,9 +8,9 @@ from typing import Any
 
 import hydra
 import lightning as L
-import torch
 from omegaconf import DictConfig, OmegaConf
 
+from anomaly_lab import checkpoints, errors
 from anomaly_lab.data.base import AnomalyDataModule
 from anomaly_lab.evaluation.evaluate import Binning, evaluate
 from anomaly_lab.evaluation.scoring import score_splits
@@ -37,15 +37,6 @@ def instantiate_all(cfg: DictConfig) -> dict[str, Any]:
     }
 
 
-def restore(path: str, model: L.LightningModule, dm: L.LightningDataModule) -> str:
-    """Model weights and the datamodule's fitted transform from a Lightning checkpoint (plain data only)."""
-    state = torch.load(path, map_location="cpu", weights_only=True)
-    model.load_state_dict(state["state_dict"])
-    if type(dm).__qualname__ in state:
-        dm.load_state_dict(state[type(dm).__qualname__])
-    return path
-
-
 def _best_checkpoint(trainer: L.Trainer) -> str | None:
     """The best validation checkpoint, when a checkpoint callback kept one."""
     ckpt = trainer.checkpoint_callback
@@ -65,22 +56,25 @@ def run(cfg: DictConfig) -> dict[str, Any]:
     """Train, threshold, test and write every artifact of one run; returns the test metrics."""
     if not cfg.get("train", True) and not cfg.get("ckpt_path"):
         raise ValueError("train=false scores a trained model: give ckpt_path=<checkpoint>")
+    ckpt_path = checkpoints.resolve(cfg.get("ckpt_path"), cfg.paths.output_dir)
     L.seed_everything(cfg.seed, workers=True)
     default_wandb_mode()
     objs = instantiate_all(cfg)
     dm, model, trainer, policy = objs["datamodule"], objs["model"], objs["trainer"], objs["policy"]
     for lg in objs["loggers"]:
         lg.log_hyperparams(OmegaConf.to_container(cfg, resolve=True))
+    if ckpt_path:
+        checkpoints.check_fits(ckpt_path, checkpoints.load(ckpt_path), model)
     dm.setup("fit")
     if cfg.get("train", True):
-        trainer.fit(model, datamodule=dm, ckpt_path=cfg.get("ckpt_path"))
+        trainer.fit(model, datamodule=dm, ckpt_path=ckpt_path)
         best = _best_checkpoint(trainer)
     else:
-        best = cfg.ckpt_path
+        best = ckpt_path
     if trainer.global_rank != 0:
         return {}  # after DDP training only rank 0 scores and writes the results
     if best:
-        restore(best, model, dm)
+        checkpoints.restore(best, model, dm)
     model.to(trainer.strategy.root_device)
     ev = evaluate(policy, score_splits(model, dm), dm.arrays["test_labels"], dm.reference_scores(), binning(cfg, dm))
     run_dir = Path(cfg.paths.output_dir)
@@ -98,5 +92,9 @@ def run(cfg: DictConfig) -> dict[str, Any]:
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="train")
 def main(cfg: DictConfig) -> float | None:
     """Entry point: `python -m anomaly_lab experiment=gw_cnnae`; returns the metric a sweeper optimises."""
-    result = run(cfg)
+    try:
+        result = run(cfg)
+    except Exception as err:  # noqa: BLE001 - expected user errors become one line, the rest re-raise
+        errors.exit_on_user_error(err)
+        raise
     return result.get(cfg.get("optimized_metric") or "auroc")

@@ -71,7 +71,7 @@ def _validate(store: pd.HDFStore, path: Path, key: str) -> None:
     except (TypeError, AttributeError):  # a node pandas did not write
         kind = "no pandas object"
     if kind not in ("frame", "frame_table"):
-        raise TopTagFormatError(f"{path}: key '{key}' holds {kind!r}, expected a pandas DataFrame")
+        raise TopTagFormatError(f"{path}: key '{key}' holds '{kind}', expected a pandas DataFrame")
     head = store.select(key, start=0, stop=1)  # column names and types, without reading the jets
     missing = [c for c in READ_COLUMNS if c not in head]
     if missing:
@@ -152,7 +152,7 @@ def jet_frame(constituents: np.ndarray, truth: np.ndarray, labels: np.ndarray, t
     n = len(constituents)
     if constituents.shape[1:] != (MAX_CONSTITUENTS, 4):
         raise ValueError(f"constituents: expected shape (n, {MAX_CONSTITUENTS}, 4), got {constituents.shape}")
-    data = {c: constituents.reshape(n, -1)[:, i] for i, c in enumerate(CONSTITUENT_COLUMNS)}
+    data = {c: constituents.reshape(n, len(CONSTITUENT_COLUMNS))[:, i] for i, c in enumerate(CONSTITUENT_COLUMNS)}
     data |= {c: truth[:, i] for i, c in enumerate(TRUTH_COLUMNS)}
     data["ttv"] = np.full(n, ttv, np.int8)
     data[LABEL_COLUMN] = labels.astype(np.int8)

@@ -67,7 +67,7 @@ class _Source:
             storer = None
         if getattr(storer, "pandas_type", None) not in ("frame", "frame_table"):
             kind = getattr(storer, "pandas_type", "no pandas object")
-            raise LhcoFormatError(f"{path}: key '{key}' holds {kind!r}, expected a pandas DataFrame")
+            raise LhcoFormatError(f"{path}: key '{key}' holds '{kind}', expected a pandas DataFrame")
         self.key = key
         self.n_events, self.n_columns = (int(storer.nrows), len(storer.non_index_axes[0][1])) if storer.is_table else (
             int(storer.shape[0]), int(storer.shape[1]))  # fmt: skip
