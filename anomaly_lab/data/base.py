@@ -203,7 +203,16 @@ class AnomalyDataModule(L.LightningDataModule, ABC):
         return self._loader(self.inputs(split))
 
     def state_dict(self) -> dict[str, Any]:
-        return {"transform": self.transform.state_dict()}
+        """The fitted transform and the shape of one raw sample, so a checkpoint knows the data it was fitted on."""
+        shape = list(self.arrays["train"].shape[1:]) if self.arrays is not None else None
+        return {"transform": self.transform.state_dict(), "sample_shape": shape}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        theirs = state_dict.get("sample_shape")
+        ours = list(self.arrays["train"].shape[1:]) if self.arrays is not None else None
+        if theirs is not None and ours is not None and list(theirs) != ours:
+            raise ValueError(
+                f"checkpoint: fitted on samples of shape {tuple(theirs)}, this data config gives {tuple(ours)}; "
+                "use the data options it was trained with"
+            )
         self.transform.load_state_dict(state_dict["transform"])

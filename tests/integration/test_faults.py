@@ -124,3 +124,22 @@ def test_a_run_killed_at_any_point_leaves_only_whole_files(tmp_path: Path, momen
     }
     kill_when(start(tmp_path, run, "experiment=gw_cnnae", "debug=smoke"), marks[moment])
     whole_or_absent(tmp_path)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("override", "expected"),
+    [("model.net.encoder_channels=[128,64]", "trained with another model size or data shape"),
+     ("data.window_s=0.5", "fitted on samples of shape (512,), this data config gives (1024,)")],
+    ids=["model", "data"],
+)  # fmt: skip
+def test_a_checkpoint_from_another_model_or_data_shape_is_one_line(tmp_path: Path, override: str, expected: str) -> None:
+    trained = tmp_path / "trained"
+    finish(start(tmp_path, trained, "experiment=gw_cnnae", "debug=smoke"))
+    ckpt = trained / "checkpoints" / "last.ckpt"
+    proc = start(tmp_path, tmp_path / "score", "experiment=gw_cnnae", "debug=smoke", "train=false",
+                 f"ckpt_path={ckpt}", override)  # fmt: skip
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 1
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("error: ") and expected in last and "Traceback" not in err
