@@ -65,11 +65,13 @@ def run(cfg: DictConfig) -> dict[str, Any]:
         lg.log_hyperparams(OmegaConf.to_container(cfg, resolve=True))
     if ckpt_path:
         checkpoints.check_fits(ckpt_path, checkpoints.load(ckpt_path), model)
-    dm.setup("fit")
     if cfg.get("train", True):
+        # Lightning makes the data on one process per node (prepare_data), then every rank reads it (setup)
         trainer.fit(model, datamodule=dm, ckpt_path=ckpt_path)
         best = _best_checkpoint(trainer)
     else:
+        dm.prepare_data()
+        dm.setup("fit")
         best = ckpt_path
     if trainer.global_rank != 0:
         return {}  # after DDP training only rank 0 scores and writes the results

@@ -114,6 +114,11 @@ class AnomalyDataModule(L.LightningDataModule, ABC):
         """The arrays, from the cache when it holds them for this config and these input files."""
         return cached(self.cache_dir, self.cache_prefix, self.cache_config(), self.generate_arrays, self.input_files())
 
+    def prepare_data(self) -> None:
+        """Make the arrays once (Lightning calls this on one process per node); every rank's `setup` then
+        reads them from the cache."""
+        self.build_arrays()
+
     def setup(self, stage: str | None = None) -> None:
         if self.arrays is not None:
             return

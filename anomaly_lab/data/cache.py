@@ -66,6 +66,8 @@ def cached(
             return arrays
         if why:
             log.warning("cache %s %s: rebuilding", path, why)
+        else:
+            log.info("cache %s: building", path)
         arrays = build()
         attrs = {"config": json.dumps(cfg, sort_keys=True, default=str), "inputs": json.dumps(current)}
         save_arrays(path, arrays, attrs)
