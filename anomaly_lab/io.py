@@ -7,6 +7,7 @@ against accidents (truncation, flipped bits), not tampering, and is fast: 3.1 GB
 from __future__ import annotations
 
 import json
+import re
 import zlib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -91,3 +92,16 @@ def _crc32(arr: np.ndarray, crc: int = 0) -> int:
             crc = _crc32(arr[name], crc)
         return crc
     return zlib.crc32(np.ascontiguousarray(arr, dtype=arr.dtype.newbyteorder("<")), crc)
+
+
+_TRUNCATED = re.compile(r"truncated file: eof = (\d+).*?stored_eof = (\d+)")
+
+
+def hdf5_open_failure(err: BaseException, kind: str = "an HDF5 file") -> str:
+    """Why HDF5 (h5py or PyTables) could not open a file, in words: truncated, with the sizes from HDF5's own
+    message when it gives them (an interrupted download), or not `kind` at all."""
+    text = str(err)
+    if "truncated file" not in text:
+        return f"not {kind} ({type(err).__name__})"
+    sizes = _TRUNCATED.search(text)
+    return "truncated HDF5 file" + (f" ({sizes[1]} bytes on disk, the file's header says {sizes[2]})" if sizes else "")

@@ -153,8 +153,10 @@ class AnomalyDataModule(L.LightningDataModule, ABC):
         owned = sorted((s for s in SPLITS if s != "test_labels"), key=len, reverse=True)
         out = {}
         for key, value in self.arrays.items():
+            if key in SPLITS:  # a split (val_signal, test_labels) is not an extra of a shorter one
+                continue
             owner = next((s for s in owned if key.startswith(f"{s}_")), None)
-            if owner == split and key != "test_labels":
+            if owner == split:
                 out[key[len(split) + 1 :]] = value
         return out
 

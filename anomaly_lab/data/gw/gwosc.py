@@ -7,7 +7,6 @@ bad Xspacing) is a one-line GwoscFormatError naming the file and the key.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,9 +15,10 @@ import h5py
 import numpy as np
 from scipy.signal import resample_poly
 
+from anomaly_lab.io import hdf5_open_failure
+
 STRAIN = "strain/Strain"
 EXPECTED = "expected a GWOSC strain HDF5 file"
-_TRUNCATED = re.compile(r"truncated file: eof = (\d+).*?stored_eof = (\d+)")
 
 
 class GwoscFormatError(ValueError):
@@ -45,14 +45,7 @@ def _open(path: Path) -> h5py.File:
     try:
         return h5py.File(path, "r")
     except OSError as err:
-        sizes = _TRUNCATED.search(str(err))
-        if sizes:
-            what = f"truncated HDF5 file ({sizes[1]} bytes on disk, the file's header says {sizes[2]})"
-        elif "truncated file" in str(err):
-            what = "truncated HDF5 file"
-        else:
-            what = f"not an HDF5 file ({err.__class__.__name__})"
-        raise GwoscFormatError(f"{path}: {what} ({EXPECTED})") from None
+        raise GwoscFormatError(f"{path}: {hdf5_open_failure(err)} ({EXPECTED})") from None
 
 
 def _dataset(f: h5py.File, path: Path, key: str) -> h5py.Dataset:

@@ -10,7 +10,6 @@ than 0/1) is a one-line TopTagFormatError.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from anomaly_lab.atomic import atomic_path
+from anomaly_lab.io import hdf5_open_failure
 
 KEY = "table"
 MAX_CONSTITUENTS = 200
@@ -28,20 +28,10 @@ LABEL_COLUMN = "is_signal_new"
 # ttv marks the sample a jet belongs to in the reference files; our generator writes the file's own value
 TTV = {"train": 0, "test": 1, "val": 2}
 READ_COLUMNS = [*CONSTITUENT_COLUMNS, LABEL_COLUMN]
-_TRUNCATED = re.compile(r"truncated file: eof = (\d+).*?stored_eof = (\d+)")
 
 
 class TopTagFormatError(ValueError):
     """A file that is not in the Top Quark Tagging Reference Dataset format; the message names file and key."""
-
-
-def _open_failure(err: Exception) -> str:
-    """Why HDF5 could not open a file: truncated (with HDF5's sizes when it gives them) or not HDF5 at all."""
-    text = str(err)
-    if "truncated file" not in text:
-        return f"not a pandas HDF5 store ({type(err).__name__})"
-    sizes = _TRUNCATED.search(text)
-    return "truncated HDF5 file" + (f" ({sizes[1]} bytes on disk, the file's header says {sizes[2]})" if sizes else "")
 
 
 def _open(path: Path, key: str) -> pd.HDFStore:
@@ -54,7 +44,7 @@ def _open(path: Path, key: str) -> pd.HDFStore:
     try:
         store = pd.HDFStore(path, mode="r")
     except Exception as err:  # PyTables raises several unrelated types for a non-HDF5 file
-        raise TopTagFormatError(f"{path}: {_open_failure(err)} ({expected})") from None
+        raise TopTagFormatError(f"{path}: {hdf5_open_failure(err, 'a pandas HDF5 store')} ({expected})") from None
     try:
         _validate(store, path, key)
     except BaseException:

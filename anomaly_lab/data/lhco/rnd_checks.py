@@ -2,22 +2,9 @@
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 
-_TRUNCATED = re.compile(r"truncated file: eof = (\d+).*?stored_eof = (\d+)")
 FEATURES = ("pT", "eta", "phi")
-
-
-def open_failure(err: Exception) -> str:
-    """Why HDF5 could not open a file, in words: truncated (sizes from HDF5's own message when it gives them) or
-    not HDF5 at all."""
-    text = str(err)
-    if "truncated file" not in text:
-        return f"not a pandas HDF5 file ({type(err).__name__})"
-    sizes = _TRUNCATED.search(text)
-    return "truncated HDF5 file" + (f" ({sizes[1]} bytes on disk, the file's header says {sizes[2]})" if sizes else "")
 
 
 def first_bad(rows: np.ndarray, particle_columns: int) -> tuple[int, int, str] | None:

@@ -24,7 +24,8 @@ import pandas as pd
 import tables
 
 from anomaly_lab.atomic import atomic_path
-from anomaly_lab.data.lhco.rnd_checks import first_bad, leading_first, open_failure
+from anomaly_lab.data.lhco.rnd_checks import first_bad, leading_first
+from anomaly_lab.io import hdf5_open_failure
 
 KEY = "df"
 N_PARTICLES = 700
@@ -51,7 +52,7 @@ class _Source:
         try:
             self.store = pd.HDFStore(path, mode="r")
         except Exception as err:  # PyTables raises several unrelated types for a non-HDF5 file
-            raise LhcoFormatError(f"{path}: {open_failure(err)} ({expected})") from None
+            raise LhcoFormatError(f"{path}: {hdf5_open_failure(err, 'a pandas HDF5 file')} ({expected})") from None
         try:
             self._validate(path, key)
         except BaseException:
