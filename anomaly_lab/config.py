@@ -8,10 +8,13 @@ fields and one line in `SCHEMAS`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from hydra.core.config_store import ConfigStore
-from omegaconf import MISSING
+from hydra.core.hydra_config import HydraConfig
+from hydra.experimental.callback import Callback
+from omegaconf import MISSING, DictConfig, OmegaConf
 
 from anomaly_lab.data.base import SplitSizes
 from anomaly_lab.data.gw.injections import InjectionConfig
@@ -103,9 +106,27 @@ SCHEMAS = {
 }  # fmt: skip
 
 
+def sweep_label(task_name: str, sweep_dir: str, overrides: str = "") -> str:
+    """`${sweep_label:<task>,<sweep dir>[,<job overrides>]}`: the job's overrides, else `<task>/<sweep dir name>`.
+    Without overrides it names the sweep (every job of a multirun shares it; a single run's matches its run dir's
+    timestamp): W&B's group. With them it names the job within it (a run without any: the sweep's name)."""
+    return overrides or f"{task_name}/{Path(sweep_dir).name}"
+
+
+class HydraConfigForSweeps(Callback):
+    """Makes `${hydra:...}` resolvable when a multirun starts: Hydra's basic sweeper resolves `hydra.sweep.dir`
+    (which holds `task_name`, which may name the chosen model through `${hydra:runtime.choices.model}`) before
+    any job has set the Hydra config."""
+
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        HydraConfig.instance().set_config(config)
+
+
 def register_schemas() -> None:
-    """Put the schemas in Hydra's ConfigStore; group YAMLs list them first in their defaults.
-    Called by the entry points before Hydra composes (and by tests that compose configs themselves)."""
+    """Put the schemas in Hydra's ConfigStore, and `sweep_label` among OmegaConf's resolvers; group YAMLs list the
+    schemas first in their defaults. Called by the entry points before Hydra composes (and by tests that compose
+    configs themselves)."""
+    OmegaConf.register_new_resolver("sweep_label", sweep_label, replace=True)
     cs = ConfigStore.instance()
     for group, schemas in SCHEMAS.items():
         for name, node in schemas.items():

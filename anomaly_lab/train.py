@@ -43,6 +43,14 @@ def _best_checkpoint(trainer: L.Trainer) -> str | None:
     return getattr(ckpt, "best_model_path", "") or None if ckpt is not None else None
 
 
+def _val_loss(trainer: L.Trainer) -> float | None:
+    """The best validation loss of the fit (the checkpoint callback's, else the last epoch's): a search's objective."""
+    ckpt = trainer.checkpoint_callback
+    best = ckpt.best_model_score if ckpt is not None and getattr(ckpt, "monitor", None) == "val_loss" else None
+    value = best if best is not None else trainer.callback_metrics.get("val_loss")
+    return float(value) if value is not None else None
+
+
 def binning(cfg: DictConfig, dm: AnomalyDataModule) -> Binning | None:
     """Efficiency bins from `evaluation.efficiency_variable`, when the test split carries that extra."""
     var = cfg.evaluation.get("efficiency_variable")
@@ -79,6 +87,7 @@ def run(cfg: DictConfig) -> dict[str, Any]:
         checkpoints.restore(best, model, dm)
     model.to(trainer.strategy.root_device)
     ev = evaluate(policy, score_splits(model, dm), dm.arrays["test_labels"], dm.reference_scores(), binning(cfg, dm))
+    ev.model.metrics["val_loss"] = _val_loss(trainer)  # with val_auroc, what a hyperparameter search optimises
     run_dir = Path(cfg.paths.output_dir)
     write_run_outputs(run_dir, cfg, ev, dm, model, best, objs["loggers"])
     m = ev.model.metrics

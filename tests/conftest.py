@@ -1,51 +1,12 @@
-"""Shared fixtures: a GWOSC-format file written by the test itself, and tiny config overrides."""
+"""Shared fixtures: a GWOSC-format file written by the test itself."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import h5py
-import numpy as np
 import pytest
 
-from anomaly_lab.data.gw.psd import design_psd
-from anomaly_lab.data.gw.whitening import coloured_noise
-
-DQ_NAMES = ["DATA", "CBC_CAT1", "CBC_CAT2", "CBC_CAT3", "BURST_CAT1", "BURST_CAT2", "BURST_CAT3"]
-INJ_NAMES = ["NO_CBC_HW_INJ", "NO_BURST_HW_INJ", "NO_DETCHAR_HW_INJ", "NO_CW_HW_INJ", "NO_STOCH_HW_INJ"]
-
-
-def write_gwosc_file(
-    path: Path,
-    duration_s: int = 64,
-    fs: int = 4096,
-    nan_seconds: tuple[int, int] | None = (20, 24),
-    failed_cat1_seconds: tuple[int, int] | None = (40, 42),
-    seed: int = 0,
-) -> Path:
-    """A small strain file in the GWOSC layout: aLIGO-coloured noise, a NaN gap and a CAT1-vetoed stretch."""
-    n = duration_s * fs
-    freqs = np.fft.rfftfreq(n, 1 / fs)
-    strain = coloured_noise(design_psd("aligo", freqs), fs, n, np.random.default_rng(seed))
-    dq = np.full(duration_s, (1 << len(DQ_NAMES)) - 1, dtype=np.uint32)
-    inj = np.full(duration_s, (1 << len(INJ_NAMES)) - 1, dtype=np.uint32)
-    if nan_seconds:
-        strain[nan_seconds[0] * fs : nan_seconds[1] * fs] = np.nan
-        dq[nan_seconds[0] : nan_seconds[1]] = 0
-    if failed_cat1_seconds:
-        dq[failed_cat1_seconds[0] : failed_cat1_seconds[1]] &= ~np.uint32(1 << 1)
-    gps = 1126259446
-    with h5py.File(path, "w") as f:
-        d = f.create_dataset("strain/Strain", data=strain)
-        d.attrs["Xstart"], d.attrs["Xspacing"], d.attrs["Npoints"] = gps, 1.0 / fs, n
-        f["meta/Detector"] = b"H1"
-        f["meta/GPSstart"], f["meta/Duration"] = gps, duration_s
-        f["meta/Observatory"], f["meta/Type"] = b"H", b"StrainTimeSeries"
-        f["quality/simple/DQmask"] = dq
-        f["quality/simple/DQShortnames"] = np.array([s.encode() for s in DQ_NAMES])
-        f["quality/injections/Injmask"] = inj
-        f["quality/injections/InjShortnames"] = np.array([s.encode() for s in INJ_NAMES])
-    return path
+from tests.writers import write_gwosc_file
 
 
 @pytest.fixture

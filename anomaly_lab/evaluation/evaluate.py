@@ -69,6 +69,15 @@ def fit_threshold(policy: ThresholdPolicy, scores: dict[str, np.ndarray]) -> flo
     return policy.fit(scores["val"], val, labels)
 
 
+def val_auroc(scores: dict[str, np.ndarray]) -> float:
+    """AUROC of validation background against validation signal (nan without both): what a hyperparameter search
+    optimises, since the test set stays unseen until the search is over."""
+    bg, sig = scores["val"], scores["val_signal"]
+    if not (len(bg) and len(sig)):
+        return float("nan")
+    return metrics.auroc(np.concatenate([bg, sig]), np.repeat([0, 1], [len(bg), len(sig)]))
+
+
 def evaluate_scorer(
     policy: ThresholdPolicy, scores: dict[str, np.ndarray], labels: np.ndarray, binning: Binning | None = None
 ) -> ScorerResult:
@@ -83,6 +92,7 @@ def evaluate_scorer(
         "threshold": float(threshold),
         "target_fpr": policy.target_fpr,
         "auroc": metrics.auroc(test, labels),
+        "val_auroc": val_auroc(scores),
         "tpr_at_fpr": float(flagged[labels == 1].mean()),
         "fpr_at_threshold": fpr_at_threshold(test[labels == 0], threshold),
         # the test ROC's own best TPR at that FPR: what a threshold tuned on the test set would reach

@@ -41,7 +41,9 @@ def _scalars(prefix: str, values: dict[str, Any]) -> dict[str, float]:
 
 
 def log_results(loggers: Iterable[Logger], ev: Evaluation, figs: dict[str, Path]) -> None:
-    """Test metrics (model and references) to every logger; figures to those that take images."""
+    """Test metrics (model and references) to every logger; figures to those that take images. A W&B run gets the
+    metrics as its summary too (what its tables and sweep views compare) and is closed: the next job of a multirun in
+    this process then starts a run of its own instead of reusing this one."""
     scalars = _scalars("test", ev.model.metrics)
     for name, ref in ev.references.items():
         scalars |= _scalars(f"reference/{name}", ref.metrics)
@@ -49,6 +51,7 @@ def log_results(loggers: Iterable[Logger], ev: Evaluation, figs: dict[str, Path]
         lg.log_metrics(scalars)
         if isinstance(lg, WandbLogger):
             lg.log_image(key="figures", images=[str(p) for p in figs.values()], caption=list(figs))
+            lg.experiment.summary.update(scalars)
         elif isinstance(lg, TensorBoardLogger):
             import matplotlib.image as mpimg
 
@@ -56,3 +59,5 @@ def log_results(loggers: Iterable[Logger], ev: Evaluation, figs: dict[str, Path]
                 img = (mpimg.imread(path)[..., :3] * 255).astype(np.uint8)
                 lg.experiment.add_image(name, img, dataformats="HWC")
         lg.save()
+        if isinstance(lg, WandbLogger):
+            lg.experiment.finish()

@@ -133,7 +133,9 @@ def test_a_run_killed_at_any_point_leaves_only_whole_files(tmp_path: Path, momen
      ("data.window_s=0.5", "fitted on samples of shape (512,), this data config gives (1024,)")],
     ids=["model", "data"],
 )  # fmt: skip
-def test_a_checkpoint_from_another_model_or_data_shape_is_one_line(tmp_path: Path, override: str, expected: str) -> None:
+def test_a_checkpoint_from_another_model_or_data_shape_is_one_line(
+    tmp_path: Path, override: str, expected: str
+) -> None:
     trained = tmp_path / "trained"
     finish(start(tmp_path, trained, "experiment=gw_cnnae", "debug=smoke"))
     ckpt = trained / "checkpoints" / "last.ckpt"

@@ -16,7 +16,7 @@ from anomaly_lab.data.jets.datamodule import JetImageDataModule
 from anomaly_lab.data.jets.toptag_format import jet_frame, write_jets
 from anomaly_lab.data.lhco.datamodule import LHCODataModule
 from anomaly_lab.data.lhco.rnd_format import write_events
-from tests.conftest import write_gwosc_file
+from tests.writers import write_gwosc_file
 
 SIZES = {"train": 20, "val": 6, "val_signal": 4, "test_background": 6, "test_signal": 4}
 
