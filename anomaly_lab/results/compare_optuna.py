@@ -58,8 +58,19 @@ def storage_url(sweep_dir: Path, sweeper: dict[str, Any]) -> str:
     raise StudyUnavailable("no storage recorded (an in-memory study)")
 
 
+def _recorded_study(sweep_dir: Path) -> dict[str, Any]:
+    """storage and study_name as the sweeper wrote them to optimization_results.yaml, when it did."""
+    path = sweep_dir / "optimization_results.yaml"
+    if not path.is_file():
+        return {}
+    results = OmegaConf.to_container(OmegaConf.load(path))
+    return {k: results[k] for k in ("storage", "study_name") if isinstance(results, dict) and results.get(k)}
+
+
 def open_study(sweep_dir: Path, sweeper: dict[str, Any]) -> tuple[optuna.Study, str]:
     """(the sweep's study, its storage URL); the storage's only study when hydra.sweeper names none."""
+    recorded = _recorded_study(sweep_dir)  # what the sweeper resolved (placeholders filled, default name made)
+    sweeper = {**sweeper, **recorded}
     url = storage_url(sweep_dir, sweeper)
     name = sweeper.get("study_name")
     name = name if isinstance(name, str) and name and "${" not in name else None

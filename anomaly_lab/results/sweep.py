@@ -87,6 +87,9 @@ class Sweep:
         return None if best is None else best[1]
 
 
+BOOKKEEPING = "optuna."
+
+
 def parse_override(text: str) -> tuple[str, str]:
     """`key=value` (also `+key=`, `++key=`, `~key`) -> (key, value); a group choice keeps its group as the key."""
     key, _, value = str(text).partition("=")
@@ -104,7 +107,9 @@ def _read_job(job_dir: Path) -> Job:
             metrics = json.loads(metrics_file.read_text())
         except json.JSONDecodeError:  # a half-written or foreign file: the job did not finish cleanly
             metrics = None
-    return Job(job_dir.name, dict(parse_override(o) for o in overrides), metrics)
+    # the sweeper's per-trial bookkeeping (++optuna.storage/study_name/trial) is not a swept parameter
+    pairs = (parse_override(o) for o in overrides)
+    return Job(job_dir.name, {k: v for k, v in pairs if not k.startswith(BOOKKEEPING)}, metrics)
 
 
 def _job_order(path: Path) -> tuple[int, int | str]:

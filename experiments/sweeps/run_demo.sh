@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The issue-10 acceptance run, on smoke data: a 20-trial gw study killed mid-way and resumed from its sqlite file,
 # then two processes sharing one 20-trial study; the state counts are read back from the studies.
-#   bash experiments/sweeps/run_demo.sh <scratch dir>      (about 10 minutes on 2 CPU cores)
+#   bash experiments/sweeps/run_demo.sh <scratch dir>      (3.5 minutes on 2 CPU cores)
 set -euo pipefail
 OUT=${1:?scratch dir}
+mkdir -p "$OUT"
 export WANDB_MODE=offline
 PY=${PY:-.venv/bin/python}
 SEARCH=(-m experiment=gw_cnnae debug=smoke hparams_search=gw_optuna hydra.sweeper.n_trials=20)
@@ -27,7 +28,10 @@ DB=$ANOMALY_LAB_ROOT/logs/gw_cnnae_aligo/optuna.db
 $PY -m anomaly_lab "${SEARCH[@]}" hydra.sweeper.study_name=resume20 > "$OUT/resume_first.log" 2>&1 &
 PID=$!
 start=$(date +%s)
-until [ -f "$DB" ] && [ "$($PY -c "import optuna,sys; optuna.logging.set_verbosity(30); s=optuna.load_study(study_name='resume20', storage='sqlite:///$DB'); print(sum(t.state.name=='COMPLETE' for t in s.trials))" 2>/dev/null || echo 0)" -ge 8 ]; do sleep 1; done
+until [ -f "$DB" ] && [ "$($PY -c "import optuna,sys; optuna.logging.set_verbosity(30); s=optuna.load_study(study_name='resume20', storage='sqlite:///$DB'); print(sum(t.state.name=='COMPLETE' for t in s.trials))" 2>/dev/null || echo 0)" -ge 8 ]; do
+  kill -0 $PID 2>/dev/null || { echo "the search ended before the kill: see $OUT/resume_first.log"; exit 1; }
+  sleep 1
+done
 kill -9 $PID; wait $PID || true
 echo "killed after $(( $(date +%s) - start )) s: $(count "$DB" resume20)"
 start=$(date +%s)
@@ -43,5 +47,5 @@ $PY -m anomaly_lab "${SEARCH[@]}" hydra.sweeper.study_name=shared20 > "$OUT/shar
 B=$!
 wait $A $B
 echo "two processes in $(( $(date +%s) - start )) s: $(count "$DB" shared20)"
-runs=$(ls -d "$ANOMALY_LAB_ROOT"/logs/gw_cnnae_aligo/multiruns/*/trial_*/ | xargs -n1 basename)
-echo "trial runs with results: $(ls "$ANOMALY_LAB_ROOT"/logs/gw_cnnae_aligo/multiruns/*/trial_*/metrics.json | wc -l), distinct trial dirs: $(echo "$runs" | sort -u | wc -l), per process: $(for d in "$ANOMALY_LAB_ROOT"/logs/gw_cnnae_aligo/multiruns/*/; do ls -d "$d"trial_* | wc -l; done | paste -sd+)"
+trials() { grep -oh "run directory: .*" "$1" | awk -F/ '{print $NF}' | sort -u | wc -l; }
+echo "trial runs with results: $(ls "$ANOMALY_LAB_ROOT"/logs/gw_cnnae_aligo/multiruns/*/trial_*/metrics.json | wc -l), run by process A: $(trials "$OUT/shared_a.log"), by B: $(trials "$OUT/shared_b.log"), by both: $(comm -12 <(grep -oh "run directory: .*" "$OUT/shared_a.log" | sort -u) <(grep -oh "run directory: .*" "$OUT/shared_b.log" | sort -u) | wc -l)"

@@ -202,3 +202,20 @@ def test_an_unopenable_storage_costs_one_line_and_creates_no_database(tmp_path: 
     assert "Best trial recorded in optimization_results.yaml: value 0.9, params `seed=2`." in markdown
     assert not (tmp_path / "gone").exists() and not Path("gone").exists()
     assert len(tables(markdown)[0]) == 3 and (sweep / "compare.csv").is_file()
+
+
+def test_the_study_the_sweeper_recorded_wins_over_placeholders_in_multirun_yaml(tmp_path: Path) -> None:
+    sweep, study = optuna_sweep(tmp_path, ("x", "y"), n_trials=4, storage="sqlite:///{log_dir}/{task_name}/optuna.db",
+                                study_name=None)  # fmt: skip
+    results = {"name": "optuna", "storage": f"sqlite:///{sweep / 'optuna.db'}", "study_name": "gw_lr"}
+    OmegaConf.save(OmegaConf.create(results), sweep / "optimization_results.yaml")
+    markdown = compare(sweep)
+    assert f"Best trial: #{study.best_trial.number}, value {study.best_value:.6g}" in markdown
+    assert "could not be opened" not in markdown
+
+
+def test_the_sweepers_bookkeeping_overrides_are_not_swept_parameters(tmp_path: Path) -> None:
+    jobs = [([f"model.optimizer.lr={lr}", f"++optuna.trial={i}", "++optuna.study_name='s'"], metrics(0.9 + i / 100))
+            for i, lr in enumerate((0.001, 0.003))]  # fmt: skip
+    markdown = compare(make_sweep(tmp_path, jobs))
+    assert "optuna." not in markdown and "| model.optimizer.lr |" in markdown
