@@ -69,7 +69,7 @@ def _recorded_study(sweep_dir: Path) -> dict[str, Any]:
 
 def open_study(sweep_dir: Path, sweeper: dict[str, Any]) -> tuple[optuna.Study, str]:
     """(the sweep's study, its storage URL); the storage's only study when hydra.sweeper names none."""
-    recorded = _recorded_study(sweep_dir)  # what the sweeper resolved (placeholders filled, default name made)
+    recorded = _recorded_study(sweep_dir)  # as the sweeper resolved them: {log_dir} filled in, default name made
     sweeper = {**sweeper, **recorded}
     url = storage_url(sweep_dir, sweeper)
     name = sweeper.get("study_name")
