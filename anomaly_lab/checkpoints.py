@@ -58,9 +58,12 @@ def check_fits(path: str | Path, state: dict[str, Any], model: L.LightningModule
             )
 
 
-def restore(path: str | Path, model: L.LightningModule, dm: L.LightningDataModule) -> str:
-    """Model weights and the datamodule's fitted transform from a checked checkpoint."""
-    state = load(path)
+def restore(
+    path: str | Path, model: L.LightningModule, dm: L.LightningDataModule, state: dict[str, Any] | None = None
+) -> str:
+    """Model weights and the datamodule's fitted transform from a checked checkpoint (`state`: its contents,
+    when already read)."""
+    state = load(path) if state is None else state
     check_fits(path, state, model)
     model.load_state_dict(state["state_dict"])
     if type(dm).__qualname__ in state:

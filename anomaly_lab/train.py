@@ -71,8 +71,9 @@ def run(cfg: DictConfig) -> dict[str, Any]:
     dm, model, trainer, policy = objs["datamodule"], objs["model"], objs["trainer"], objs["policy"]
     for lg in objs["loggers"]:
         lg.log_hyperparams(OmegaConf.to_container(cfg, resolve=True))
-    if ckpt_path:
-        checkpoints.check_fits(ckpt_path, checkpoints.load(ckpt_path), model)
+    given = checkpoints.load(ckpt_path) if ckpt_path else None
+    if given is not None:  # before any data is made: a checkpoint of another model fails at once
+        checkpoints.check_fits(ckpt_path, given, model)
     if cfg.get("train", True):
         # Lightning makes the data on one process per node (prepare_data), then every rank reads it (setup)
         trainer.fit(model, datamodule=dm, ckpt_path=ckpt_path)
@@ -84,7 +85,7 @@ def run(cfg: DictConfig) -> dict[str, Any]:
     if trainer.global_rank != 0:
         return {}  # after DDP training only rank 0 scores and writes the results
     if best:
-        checkpoints.restore(best, model, dm)
+        checkpoints.restore(best, model, dm, given if best == ckpt_path else None)
     model.to(trainer.strategy.root_device)
     ev = evaluate(policy, score_splits(model, dm), dm.arrays["test_labels"], dm.reference_scores(), binning(cfg, dm))
     ev.model.metrics["val_loss"] = _val_loss(trainer)  # with val_auroc, what a hyperparameter search optimises
