@@ -12,6 +12,7 @@ from omegaconf import OmegaConf
 from optuna.trial import TrialState
 from optuna.visualization import matplotlib as optuna_plots
 
+from anomaly_lab.models.pruning import open_storage
 from anomaly_lab.plotting import save_figure
 
 SWEEP_DIR_REFERENCES = ("${hydra.sweep.dir}", "${hydra:sweep.dir}", "${hydra:runtime.output_dir}")
@@ -76,7 +77,7 @@ def open_study(sweep_dir: Path, sweeper: dict[str, Any]) -> tuple[optuna.Study, 
     name = name if isinstance(name, str) and name and "${" not in name else None
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     try:
-        return optuna.load_study(study_name=name, storage=url), url
+        return optuna.load_study(study_name=name, storage=open_storage(url)), url
     except Exception as e:  # any backend's error, or a missing study: reported in one line
         message = str(e).splitlines()[0] if str(e) else ""
         raise StudyUnavailable(f"{url}: {type(e).__name__}: {message}") from e

@@ -219,3 +219,14 @@ def test_the_sweepers_bookkeeping_overrides_are_not_swept_parameters(tmp_path: P
             for i, lr in enumerate((0.001, 0.003))]  # fmt: skip
     markdown = compare(make_sweep(tmp_path, jobs))
     assert "optuna." not in markdown and "| model.optimizer.lr |" in markdown
+
+
+def test_a_study_in_a_journal_file_is_read_like_a_database(tmp_path: Path) -> None:
+    from anomaly_lab.models.pruning import open_storage
+
+    journal = f"journal://{tmp_path / 'study.log'}"
+    study = optuna.create_study(storage=open_storage(journal), study_name="j", direction="maximize")
+    study.optimize(lambda t: -((t.suggest_float("x", -1, 1) - 0.3) ** 2), n_trials=3)
+    jobs = [([f"model.optimizer.lr={lr}"], metrics(0.9)) for lr in (0.001, 0.003)]
+    sweep = make_sweep(tmp_path, jobs, hydra={"sweeper": {"storage": journal, "study_name": "j"}})
+    assert f"Best trial: #{study.best_trial.number}, value {study.best_value:.6g}" in compare(sweep)
