@@ -92,6 +92,7 @@ class AnomalyDataModule(L.LightningDataModule, ABC):
         self.batch_size, self.num_workers = batch_size, num_workers
         self.references = dict(references or {})
         self.arrays: dict[str, np.ndarray] | None = None
+        self._prepared: dict[str, np.ndarray] | None = None
 
     @property
     def counts(self) -> dict[str, int]:
@@ -115,14 +116,15 @@ class AnomalyDataModule(L.LightningDataModule, ABC):
         return cached(self.cache_dir, self.cache_prefix, self.cache_config(), self.generate_arrays, self.input_files())
 
     def prepare_data(self) -> None:
-        """Make the arrays once (Lightning calls this on one process per node); every rank's `setup` then
-        reads them from the cache."""
-        self.build_arrays()
+        """Make the arrays once (Lightning calls this on one process per node); the other ranks' `setup` reads
+        them from the cache, this process's keeps them, so they are neither hashed nor read twice."""
+        self._prepared = self.build_arrays()
 
     def setup(self, stage: str | None = None) -> None:
         if self.arrays is not None:
             return
-        arrays = self.build_arrays()
+        arrays = self._prepared if self._prepared is not None else self.build_arrays()
+        self._prepared = None
         missing = [k for k in SPLITS if k not in arrays]
         if missing:
             raise KeyError(f"{type(self).__name__}.generate_arrays() lacks splits {missing}")

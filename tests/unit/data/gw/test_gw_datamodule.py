@@ -115,3 +115,19 @@ def test_a_classifier_has_no_example_window(dm: GWDataModule, tmp_path: Path) ->
     net = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(N_WINDOW, 1), torch.nn.Flatten(0))
     figs = dm.example_figures(tmp_path, ClassifierModule(net, partial(torch.optim.Adam)), np.zeros(48), 0.0)
     assert figs == {} and list(tmp_path.iterdir()) == []
+
+
+def test_the_process_that_prepares_the_data_does_not_read_them_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from anomaly_lab.data import base
+
+    calls = []
+    monkeypatch.setattr(base, "cached", lambda *args: calls.append(args) or args[3]())
+    prepared = tiny(tmp_path)
+    prepared.prepare_data()  # Lightning, on one process per node
+    prepared.setup("fit")  # Lightning, on every rank: this one keeps what it made
+    other_rank = tiny(tmp_path)
+    other_rank.setup("fit")  # a rank that prepared nothing reads the cache
+    assert len(calls) == 2
+    np.testing.assert_array_equal(prepared.arrays["test"], other_rank.arrays["test"])
