@@ -29,6 +29,7 @@ class DataSchema:
     seed: int = MISSING
     cache_dir: str = MISSING
     batch_size: int = MISSING
+    score_batch_size: int = MISSING
     num_workers: int = MISSING
     references: dict[str, Any] = field(default_factory=dict)
 

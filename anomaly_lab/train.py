@@ -87,7 +87,8 @@ def run(cfg: DictConfig) -> dict[str, Any]:
     if best:
         checkpoints.restore(best, model, dm, given if best == ckpt_path else None)
     model.to(trainer.strategy.root_device)
-    ev = evaluate(policy, score_splits(model, dm), dm.arrays["test_labels"], dm.reference_scores(), binning(cfg, dm))
+    scores = score_splits(model, dm, dm.score_batch_size, str(trainer.precision))
+    ev = evaluate(policy, scores, dm.arrays["test_labels"], dm.reference_scores(), binning(cfg, dm))
     ev.model.metrics["val_loss"] = _val_loss(trainer)  # with val_auroc, what a hyperparameter search optimises
     run_dir = Path(cfg.paths.output_dir)
     write_run_outputs(run_dir, cfg, ev, dm, model, best, objs["loggers"])

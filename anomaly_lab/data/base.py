@@ -17,9 +17,10 @@ from typing import Any, Protocol
 import lightning as L
 import numpy as np
 import torch
-from torch.utils.data import DataLoader, TensorDataset
+from torch.utils.data import DataLoader
 
 from anomaly_lab.data.cache import cached
+from anomaly_lab.data.loaders import tensor_loader
 
 # Split arrays each dataset provides: background-only train/val, labelled signal for validation
 # (efficiency thresholds) and a labelled test mix. `<split>_<name>` arrays are per-sample extras of a split
@@ -83,13 +84,14 @@ class AnomalyDataModule(L.LightningDataModule, ABC):
         cache_dir: str = ".cache/anomaly_lab",
         batch_size: int = 256,
         num_workers: int = 0,
+        score_batch_size: int = 4096,
         references: Mapping[str, ReferenceScorer] | None = None,
     ) -> None:
         super().__init__()
         self.transform = transform
         self.sizes = sizes if isinstance(sizes, SplitSizes) else SplitSizes(**sizes)
         self.seed, self.cache_dir = seed, cache_dir
-        self.batch_size, self.num_workers = batch_size, num_workers
+        self.batch_size, self.num_workers, self.score_batch_size = batch_size, num_workers, score_batch_size
         self.references = dict(references or {})
         self.arrays: dict[str, np.ndarray] | None = None
         self._prepared: dict[str, np.ndarray] | None = None
@@ -192,9 +194,9 @@ class AnomalyDataModule(L.LightningDataModule, ABC):
 
     def _loader(self, x: torch.Tensor, labels: np.ndarray | None = None, shuffle: bool = False) -> DataLoader:
         y = torch.zeros(len(x), dtype=torch.long) if labels is None else torch.as_tensor(labels).long()
-        return DataLoader(
-            TensorDataset(x, y), batch_size=self.batch_size, shuffle=shuffle, num_workers=self.num_workers
-        )
+        # pinned host batches make Lightning's copy to a GPU asynchronous: a pageable copy waits for the GPU each step
+        on_gpu = self.trainer is not None and self.trainer.strategy.root_device.type == "cuda"
+        return tensor_loader(x, y, self.batch_size, shuffle, self.num_workers, pin_memory=on_gpu)
 
     def train_dataloader(self) -> DataLoader:
         assert self.arrays is not None

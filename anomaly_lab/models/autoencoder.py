@@ -43,7 +43,7 @@ class AutoencoderModule(LossModule):
     ) -> None:
         super().__init__(optimizer, scheduler)
         self.save_hyperparameters(logger=False, ignore=["net", "optimizer", "scheduler"])
-        self.net = torch.compile(net) if compile else net
+        self.set_net(net, compile)
         self.error = error_function(masked)
 
     def reconstruct(self, x: torch.Tensor) -> torch.Tensor:

@@ -12,6 +12,7 @@ from typing import Any
 
 import lightning as L
 import torch
+from torch import nn
 
 Batch = tuple[torch.Tensor, torch.Tensor]
 
@@ -27,13 +28,26 @@ class LossModule(L.LightningModule, ABC):
     def __init__(self, optimizer: Callable[..., torch.optim.Optimizer], scheduler: Callable[..., Any] | None) -> None:
         super().__init__()
         self.optimizer_factory, self.scheduler_factory = optimizer, scheduler
+        self._compiled: Callable[[torch.Tensor], Any] | None = None
+
+    def set_net(self, net: nn.Module, compile: bool = False) -> None:
+        """Keep `net` (its parameters, and so checkpoint keys, as without compiling) and, with `compile`, run it
+        through `torch.compile` in training and scoring alike."""
+        self.net = net
+        # set past nn.Module's registry: the compiled wrapper must not add `_orig_mod` keys to the state dict
+        object.__setattr__(self, "_compiled", torch.compile(net) if compile else None)
+
+    @property
+    def compiled(self) -> bool:
+        """True when the network runs compiled (scoring then feeds it equal-shaped batches)."""
+        return self._compiled is not None
 
     @abstractmethod
     def loss(self, batch: Batch, stage: str) -> torch.Tensor:
         """Mean loss of a batch; `stage` is train or val, for any extra terms a family logs."""
 
     def forward(self, x: torch.Tensor) -> Any:
-        return self.net(x)
+        return self.net(x) if self._compiled is None else self._compiled(x)
 
     def reconstruct(self, x: torch.Tensor) -> torch.Tensor | None:
         """The model's reconstruction of `x` in the shape the loss compares (None: it does not reconstruct)."""

@@ -15,18 +15,48 @@ class NonFiniteLossError(ValueError):
 
 
 class StopOnNonFiniteLoss(L.Callback):
-    """Raise at the first training step whose loss is NaN or infinite, before anything is scored or written."""
+    """Raise when a training loss is NaN or infinite, before anything is scored or written.
+
+    On the CPU every step is checked. On a GPU, reading the loss each step would make the host wait for the device
+    every step (a third of the throughput at batch 256); the first bad step is recorded on the device and read
+    every `check_every_n_steps` steps and at the end of the epoch, so the run stops at most that many steps late
+    and still names the first bad step.
+    """
+
+    def __init__(self, check_every_n_steps: int = 50) -> None:
+        self.check_every_n_steps = check_every_n_steps
+        self._pending: list[tuple[tuple[int, int, int], torch.Tensor]] = []  # (epoch, step, batch), loss on device
 
     def on_train_batch_end(self, trainer: L.Trainer, pl_module: L.LightningModule, outputs: Any, batch: Any,
                            batch_idx: int) -> None:  # fmt: skip
         loss = outputs["loss"] if isinstance(outputs, dict) else outputs
-        if loss is None or math.isfinite(float(loss.detach())):
+        if loss is None:
             return
+        self._pending.append(((trainer.current_epoch, trainer.global_step, batch_idx), loss.detach()))
+        if loss.device.type == "cpu" or len(self._pending) >= self.check_every_n_steps:
+            self._check(trainer)
+
+    def on_train_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        self._check(trainer)
+
+    def _check(self, trainer: L.Trainer) -> None:
+        """Read the pending losses in one transfer; raise at the first that is not finite."""
+        if not self._pending:
+            return
+        losses = torch.stack([loss.float() for _, loss in self._pending]).cpu().tolist()
+        where = [w for w, _ in self._pending]
+        self._pending = []
+        for (epoch, step, batch_idx), loss in zip(where, losses, strict=True):
+            if not math.isfinite(loss):
+                self._raise(trainer, (epoch, step, batch_idx, loss))
+
+    @staticmethod
+    def _raise(trainer: L.Trainer, where: tuple[int, int, int, float]) -> None:
+        epoch, step, batch_idx, loss = where
         lr = trainer.optimizers[0].param_groups[0]["lr"] if trainer.optimizers else None
         raise NonFiniteLossError(
-            f"training loss is {float(loss.detach())} at epoch {trainer.current_epoch}, step {trainer.global_step} "
-            f"(batch {batch_idx} of the epoch): lower the learning rate (model.optimizer.lr={lr:g}) "
-            "or check the inputs; no results were written"
+            f"training loss is {loss} at epoch {epoch}, step {step} (batch {batch_idx} of the epoch): lower the "
+            f"learning rate (model.optimizer.lr={lr:g}) or check the inputs; no results were written"
         )
 
 

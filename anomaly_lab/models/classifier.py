@@ -20,10 +20,11 @@ class ClassifierModule(LossModule):
         net: nn.Module,
         optimizer: Callable[..., torch.optim.Optimizer],
         scheduler: Callable[..., Any] | None = None,
+        compile: bool = False,
     ) -> None:
         super().__init__(optimizer, scheduler)
         self.save_hyperparameters(logger=False, ignore=["net", "optimizer", "scheduler"])
-        self.net = net
+        self.set_net(net, compile)
 
     def loss(self, batch: Batch, stage: str) -> torch.Tensor:
         x, y = batch

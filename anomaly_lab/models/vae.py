@@ -30,6 +30,7 @@ class VAEModule(LossModule):
         net: nn.Module,
         optimizer: Callable[..., torch.optim.Optimizer],
         scheduler: Callable[..., Any] | None = None,
+        compile: bool = False,
         beta: float = 1.0,
         score: str = "reconstruction",
         masked: bool = False,
@@ -38,7 +39,7 @@ class VAEModule(LossModule):
         if score not in SCORES:
             raise ValueError(f"model.score: expected one of {SCORES}, got {score!r}")
         self.save_hyperparameters(logger=False, ignore=["net", "optimizer", "scheduler"])
-        self.net = net
+        self.set_net(net, compile)
         self.error = error_function(masked)
 
     def reconstruct(self, x: torch.Tensor) -> torch.Tensor:

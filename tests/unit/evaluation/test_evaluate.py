@@ -9,10 +9,9 @@ import numpy as np
 import pytest
 import torch
 from sklearn.metrics import average_precision_score, roc_auc_score, roc_curve
-from torch.utils.data import DataLoader, TensorDataset
 
 from anomaly_lab.evaluation.evaluate import REJECTION_SIGNAL_EFFICIENCY, Binning, evaluate, evaluate_scorer
-from anomaly_lab.evaluation.scoring import score
+from anomaly_lab.evaluation.scoring import score_inputs
 from anomaly_lab.evaluation.thresholds import FprThreshold, PercentileThreshold
 from anomaly_lab.models.autoencoder import AutoencoderModule
 from anomaly_lab.models.nets.dense import DenseAutoencoder
@@ -63,12 +62,32 @@ def test_each_reference_gets_its_own_threshold_and_the_same_binning() -> None:
     assert ref.metrics["auroc"] > ev.model.metrics["auroc"]
 
 
-def test_scores_come_back_one_per_sample_in_the_loader_order() -> None:
+@pytest.mark.parametrize("batch_size", [16, 50, 64])
+def test_scores_come_back_one_per_sample_in_input_order(batch_size: int) -> None:
     torch.manual_seed(0)
     module = AutoencoderModule(DenseAutoencoder((6,), hidden=[4], latent_dim=2), partial(torch.optim.Adam))
     x = torch.randn(50, 6)
-    got = score(module, DataLoader(TensorDataset(x, torch.zeros(50)), batch_size=16))
+    got = score_inputs(module, x, batch_size=batch_size)
     with torch.no_grad():
         expected = ((module.net(x) - x) ** 2).mean(1).numpy()
     assert got.dtype == np.float64
     np.testing.assert_allclose(got, expected, rtol=1e-6)
+
+
+def test_compiled_model_scores_padded_batches_like_the_eager_one() -> None:
+    torch.manual_seed(0)
+    net = DenseAutoencoder((6,), hidden=[4], latent_dim=2)
+    eager = AutoencoderModule(net, partial(torch.optim.Adam))
+    compiled = AutoencoderModule(net, partial(torch.optim.Adam), compile=True)
+    assert compiled.compiled and set(compiled.state_dict()) == set(eager.state_dict())  # same checkpoint keys
+    x = torch.randn(50, 6)
+    np.testing.assert_allclose(score_inputs(compiled, x, 16), score_inputs(eager, x, 16), rtol=1e-5)
+
+
+def test_bf16_precision_scores_under_autocast() -> None:
+    torch.manual_seed(0)
+    module = AutoencoderModule(DenseAutoencoder((6,), hidden=[4], latent_dim=2), partial(torch.optim.Adam))
+    x = torch.randn(50, 6)
+    full, half = score_inputs(module, x, 16), score_inputs(module, x, 16, precision="bf16-mixed")
+    assert not np.array_equal(full, half)  # bfloat16 matmuls: a ~1e-2 relative difference, not none
+    np.testing.assert_allclose(half, full, rtol=5e-2)
