@@ -19,12 +19,12 @@ class StopOnNonFiniteLoss(L.Callback):
 
     On the CPU every step is checked. On a GPU, reading the loss each step would make the host wait for the device
     every step (a third of the throughput at batch 256); the first bad step is recorded on the device and read
-    every `check_every_n_steps` steps and at the end of the epoch, so the run stops at most that many steps late
+    every `check_every_n_steps` (50) steps and at the end of the epoch, so the run stops at most that many steps late
     and still names the first bad step.
     """
 
-    def __init__(self, check_every_n_steps: int = 50) -> None:
-        self.check_every_n_steps = check_every_n_steps
+    def __init__(self, check_every_n_steps: int | None = None) -> None:
+        self.check_every_n_steps = check_every_n_steps  # None: every step on the CPU, every 50 on a GPU
         self._pending: list[tuple[tuple[int, int, int], torch.Tensor]] = []  # (epoch, step, batch), loss on device
 
     def on_train_batch_end(self, trainer: L.Trainer, pl_module: L.LightningModule, outputs: Any, batch: Any,
@@ -33,7 +33,8 @@ class StopOnNonFiniteLoss(L.Callback):
         if loss is None:
             return
         self._pending.append(((trainer.current_epoch, trainer.global_step, batch_idx), loss.detach()))
-        if loss.device.type == "cpu" or len(self._pending) >= self.check_every_n_steps:
+        every = self.check_every_n_steps or (1 if loss.device.type == "cpu" else 50)
+        if len(self._pending) >= every:
             self._check(trainer)
 
     def on_train_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
