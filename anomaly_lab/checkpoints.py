@@ -31,7 +31,8 @@ def load(path: str | Path) -> dict[str, Any]:
         raise FileNotFoundError(f"ckpt_path={path}: no such file")
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
-    except (pickle.UnpicklingError, RuntimeError, EOFError, OSError) as err:
+    # a file of other bytes fails inside the unpickler as any of these (seen: KeyError, IndexError, UnicodeDecodeError)
+    except (pickle.UnpicklingError, RuntimeError, EOFError, OSError, KeyError, IndexError, UnicodeDecodeError) as err:
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise ValueError(f"ckpt_path={path}: not a readable checkpoint of this version ({first})") from None
     if not isinstance(state, dict) or "state_dict" not in state:

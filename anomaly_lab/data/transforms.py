@@ -3,6 +3,21 @@
 from __future__ import annotations
 
 import numpy as np
+import torch
+from torch import nn
+
+
+class AffineTwin(nn.Module):
+    """`(x - shift) / scale` in the numpy transform's own precision, then float32: the torch twin of a fitted
+    scaling, with the fitted numbers as buffers, so an exported graph reproduces the pipeline's inputs exactly."""
+
+    def __init__(self, shift: list[float] | float, scale: list[float] | float, dtype: torch.dtype) -> None:
+        super().__init__()
+        self.register_buffer("shift", torch.tensor(shift, dtype=dtype))
+        self.register_buffer("scale", torch.tensor(scale, dtype=dtype))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return ((x.to(self.scale.dtype) - self.shift) / self.scale).float()
 
 
 class Standardizer:
@@ -21,6 +36,12 @@ class Standardizer:
         if self.mean is None:
             raise RuntimeError("Standardizer used before fit()")
         return ((x - self.mean) / self.std).astype(np.float32)
+
+    def as_module(self) -> AffineTwin:
+        """The fitted scaling as a torch module (float32 arithmetic, as numpy does on float32 samples)."""
+        if self.mean is None or self.std is None:
+            raise RuntimeError("Standardizer used before fit()")
+        return AffineTwin(self.mean, self.std, torch.float32)
 
     def state_dict(self) -> dict[str, float | None]:
         return {"mean": self.mean, "std": self.std}
@@ -43,6 +64,12 @@ class GlobalScale:
         if self.scale is None:
             raise RuntimeError("GlobalScale used before fit()")
         return (x / self.scale).astype(np.float32)
+
+    def as_module(self) -> AffineTwin:
+        """The fitted scaling as a torch module; subtracting 0 leaves every float, zeros included, unchanged."""
+        if self.scale is None:
+            raise RuntimeError("GlobalScale used before fit()")
+        return AffineTwin(0.0, self.scale, torch.float32)
 
     def state_dict(self) -> dict[str, float | None]:
         return {"scale": self.scale}

@@ -9,6 +9,10 @@ a plain per-feature standardiser.
 from __future__ import annotations
 
 import numpy as np
+import torch
+from torch import nn
+
+from anomaly_lab.data.transforms import AffineTwin
 
 # how each R&D particle feature is scaled: pT standardised, eta and phi min-max (the seed's choice)
 PARTICLE_SCALING = ("standard", "minmax", "minmax")
@@ -63,11 +67,32 @@ class ParticleScaler:
         out[..., n] = mask
         return out
 
+    def as_module(self) -> ParticleScalerTwin:
+        """The fitted scaling as a torch module, for a graph that takes raw particle lists."""
+        if self.state is None:
+            raise RuntimeError("ParticleScaler used before fit()")
+        return ParticleScalerTwin(self.state["shift"], self.state["scale"])
+
     def state_dict(self) -> dict[str, list[float]] | None:
         return None if self.state is None else {k: list(v) for k, v in self.state.items()}
 
     def load_state_dict(self, state: dict[str, list[float]] | None) -> None:
         self.state = None if state is None else {k: [float(v) for v in state[k]] for k in ("shift", "scale")}
+
+
+class ParticleScalerTwin(nn.Module):
+    """ParticleScaler as a torch module: the same float32 operations in the same order, so that it matches the
+    numpy transform bit for bit (padded slots 0, the mask appended)."""
+
+    def __init__(self, shift: list[float], scale: list[float]) -> None:
+        super().__init__()
+        self.register_buffer("shift", torch.tensor(shift, dtype=torch.float32))
+        self.register_buffer("scale", torch.tensor(scale, dtype=torch.float32))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x.float()
+        mask = (x[..., :1] > 0).float()
+        return torch.cat([(x - self.shift) / self.scale * mask, mask], dim=-1)
 
 
 class FeatureStandardizer:
@@ -86,6 +111,12 @@ class FeatureStandardizer:
         if self.mean is None or self.std is None:
             raise RuntimeError("FeatureStandardizer used before fit()")
         return ((x - np.asarray(self.mean)) / np.asarray(self.std)).astype(np.float32)
+
+    def as_module(self) -> AffineTwin:
+        """The fitted scaling as a torch module (float64 arithmetic, as numpy does with the float64 statistics)."""
+        if self.mean is None or self.std is None:
+            raise RuntimeError("FeatureStandardizer used before fit()")
+        return AffineTwin(self.mean, self.std, torch.float64)
 
     def state_dict(self) -> dict[str, list[float] | None]:
         return {"mean": self.mean, "std": self.std}
