@@ -9,7 +9,7 @@ extras, reference scorers) is written once here.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -136,6 +136,11 @@ class AnomalyDataModule(L.LightningDataModule, ABC):
                 raise ValueError(f"data: split '{split}' holds NaN or Inf values (first in sample {bad[0]})")
         self.transform.fit(arrays["train"])
         self.arrays = arrays
+
+    def file_samples(self, path: Path, chunk_size: int) -> Iterator[tuple[np.ndarray, dict[str, np.ndarray]]]:
+        """Raw samples of one event file in chunks of at most `chunk_size`, laid out as the dataset's split arrays,
+        with per-sample extras (`labels`, 1 = anomaly, when the file has them): what `anomaly_lab.scan` scores."""
+        raise ValueError(f"{path}: {type(self).__name__} has no event files to scan (a checkpoint of another dataset?)")
 
     def describe(self) -> list[str]:
         """Lines for the report's Data section: where the data come from, sizes, what the signal is."""

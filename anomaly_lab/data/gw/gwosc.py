@@ -155,13 +155,17 @@ def read_gwosc(path: str | Path, dq_flags: Sequence[str] = (), inj_flags: Sequen
     return GwoscSegment(path, detector[0], gps_start, fs, strain, valid)
 
 
+def valid_bounds(segment: GwoscSegment, min_s: float) -> list[tuple[int, int]]:
+    """(first, end) sample indices at the file's rate of the contiguous valid stretches at least `min_s` long."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], segment.valid.astype(np.int8), [0]])))
+    pairs = zip(edges[::2], edges[1::2], strict=True)
+    return [(int(lo), int(hi)) for lo, hi in pairs if (hi - lo) / segment.fs >= min_s]
+
+
 def valid_stretches(segment: GwoscSegment, fs_out: float, min_s: float) -> list[np.ndarray]:
     """Contiguous valid stretches at least `min_s` long, resampled to `fs_out` (NaN never crosses a filter)."""
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], segment.valid.astype(np.int8), [0]])))
     out = []
-    for lo, hi in zip(edges[::2], edges[1::2], strict=True):
-        if (hi - lo) / segment.fs < min_s:
-            continue
+    for lo, hi in valid_bounds(segment, min_s):
         x = segment.strain[lo:hi]
         if segment.fs != fs_out:
             g = np.gcd(int(segment.fs), int(fs_out))

@@ -61,6 +61,11 @@ class Whitener:
         spectrum = np.fft.rfft(chunk * self._edge, axis=-1) * self._filter
         return np.fft.irfft(spectrum, n=self.n_samples, axis=-1)
 
+    @property
+    def response(self) -> tuple[np.ndarray, np.ndarray]:
+        """(edge taper in time, filter per rfft bin): what `__call__` applies, for whitening on another device."""
+        return self._edge, self._filter
+
     def optimal_snr(self, whitened_signal: np.ndarray) -> float:
         """Optimal matched-filter SNR of a whitened signal (restricted to whatever span is passed)."""
         return float(np.sqrt(self.band_fraction * np.sum(whitened_signal**2)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -141,6 +142,13 @@ class JetImageDataModule(AnomalyDataModule):
         for extra in ("mass", "n_constituents"):
             arrays[f"test_{extra}"] = np.concatenate([test_b[extra], test_s[extra]]).astype(np.float64)
         return arrays
+
+    def file_samples(self, path: Path, chunk_size: int) -> Iterator[tuple[np.ndarray, dict[str, np.ndarray]]]:
+        """Jet images of a Top Quark Tagging file, chunk by chunk, with labels (1 = this run's anomaly class), jet
+        mass and constituent count."""
+        for p4, labels in iter_jets(path, chunk_size):
+            extras = {"labels": (labels == self.labels[1]).astype(np.int64), "mass": jet_mass(p4)}
+            yield self.image(p4), extras | {"n_constituents": (p4[..., 0] > 0).sum(1)}
 
     def describe(self) -> list[str]:
         """What the images are and where the jets come from, for the report."""

@@ -9,6 +9,7 @@ arrays are cached on disk as float32, keyed by the configuration, and scaled in 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -162,6 +163,17 @@ class LHCODataModule(AnomalyDataModule):
             "test_labels": np.concatenate([np.zeros(n_bg, np.int64), np.ones(n_sig, np.int64)]),
             "test_mjj": np.concatenate([fill.mjj["test_background"], fill.mjj["test_signal"]]),
         }
+
+    def file_samples(self, path: Path, chunk_size: int) -> Iterator[tuple[np.ndarray, dict[str, np.ndarray]]]:
+        """Events of an R&D-format file (the R&D file or a black box), chunk by chunk, as this run's inputs: the
+        leading particles or the high-level features (then with mjj); labels when the file has them."""
+        for particles, labels in iter_events(path, chunk_size):
+            extras = {} if labels is None else {"labels": labels}
+            if self.representation == "particles":
+                yield particles[:, : self.max_particles], extras
+            else:
+                hlf = high_level_features(particles, self.physics.jet_radius)
+                yield hlf.astype(np.float32), extras | {"mjj": hlf[:, 0]}
 
     def describe(self) -> list[str]:
         """What the events are and how they were prepared, for the report."""
