@@ -36,6 +36,8 @@ bench: $(STAMP)
 	$(PY) -m anomaly_lab.benchmarks.training $(ARGS)
 	$(PY) -m anomaly_lab.benchmarks.jet_generator
 	$(PY) -m anomaly_lab.benchmarks.lhco_reader
+	$(PY) -m anomaly_lab.benchmarks.export
+	$(PY) -m anomaly_lab.benchmarks.scan
 
 clean:
 	rm -rf logs outputs multirun .cache .pytest_cache

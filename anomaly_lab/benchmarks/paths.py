@@ -36,7 +36,8 @@ class Measure:
 
 @dataclass
 class Settings:
-    """How long each path runs: epochs and warm-up batches of training, warm-up calls of scoring."""
+    """How long each path runs (epochs and warm-up batches of training, warm-up calls of scoring) and which of the
+    optional paths run."""
 
     epochs: int
     warmup: int

@@ -176,8 +176,10 @@ def configure_compile() -> None:
     """Compiled paths keep one static shape each, and many networks and repeats must not exhaust dynamo's cache."""
     import torch._dynamo
 
-    torch._dynamo.config.automatic_dynamic_shapes = False
-    torch._dynamo.config.cache_size_limit = max(64, torch._dynamo.config.cache_size_limit)
+    config = torch._dynamo.config
+    config.automatic_dynamic_shapes = False
+    key = "recompile_limit" if hasattr(config, "recompile_limit") else "cache_size_limit"  # renamed in torch 2.6
+    setattr(config, key, max(64, getattr(config, key)))
 
 
 def write_outputs(args: argparse.Namespace, rows: list[Row], seconds: float, load: float) -> str:

@@ -41,7 +41,7 @@ def fake_gpu(monkeypatch) -> Iterator[None]:
     for name, fake in (("plain_training", fake_plain), ("plain_scoring", fake_plain),
                        ("lightning_training", fake_lightning), ("our_scoring", fake_scoring)):  # fmt: skip
         monkeypatch.setattr(paths, name, fake)
-    keys = ("automatic_dynamic_shapes", "cache_size_limit")  # the run changes them; restored after the test
+    keys = ("automatic_dynamic_shapes", "recompile_limit")  # the run changes them; restored after the test
     saved = {key: getattr(torch._dynamo.config, key) for key in keys}
     yield
     for key, value in saved.items():
