@@ -65,10 +65,10 @@ def smoke_checkpoint(root: Path) -> Path:
     return ckpt
 
 
-def model_rate(ckpt: Path, device: str, batch_size: int | None, compile: bool, n: int = 8192) -> float:
+def model_rate(ckpt: Path, device: str, batch_size: int | None, compile: bool, runtime: str, n: int = 8192) -> float:
     """Windows per second of the model alone (random inputs already on the device, after a warm-up)."""
     trained = load_trained(ckpt, compile=compile)
-    scorer = Scorer.of(trained, device, batch_size, None)
+    scorer = Scorer.of(trained, device, batch_size, None, runtime)
     n_window = trained.datamodule.layout.n_window
     x = torch.randn(n, 1, n_window, device=scorer.device)
     scorer.scores(x[: scorer.batch_size])
@@ -92,6 +92,18 @@ def machine() -> tuple[str, str]:
     return f"{os.cpu_count()}-core CPU", cpu
 
 
+RUNTIME_LABELS = {
+    (False, "torch"): "PyTorch",
+    (True, "torch"): "PyTorch, torch.compile",
+    (False, "onnx"): "ONNX Runtime",
+}
+
+
+def variants(device: str, compiles: list[bool], onnx: bool) -> list[tuple[bool, str]]:
+    """(compile, runtime) pairs to measure on `device`: PyTorch eager and/or compiled, and ONNX Runtime on the CPU."""
+    return [(c, "torch") for c in compiles] + ([(False, "onnx")] if onnx and device == "cpu" else [])
+
+
 def run(args: argparse.Namespace) -> str:
     """Measure every (device, stride) and write this machine's section; returns the section."""
     devices = [d for d in args.devices if d == "cpu" or torch.cuda.is_available()]
@@ -102,12 +114,14 @@ def run(args: argparse.Namespace) -> str:
         ckpt = args.ckpt or smoke_checkpoint(tmp / "train")
         path = write_synthetic_gwosc(tmp / f"H-H1_SYNTHETIC_4KHZ-{GPS}-{args.duration}.hdf5", args.duration)
         for device in devices:
-            for compiled in args.compile:
-                windows_per_s = model_rate(ckpt, device, args.batch_size, compiled)
+            for compiled, runtime in variants(device, args.compile, args.onnx):
+                windows_per_s = model_rate(ckpt, device, args.batch_size, compiled, runtime)
                 for stride in args.strides:
-                    opts = {"stride": stride, "device": device, "batch_size": args.batch_size, "compile": compiled}
+                    opts = {"stride": stride, "device": device, "batch_size": args.batch_size, "compile": compiled,
+                            "runtime": runtime}  # fmt: skip
                     rate = scan_rate(path, tmp / "out", ckpt=ckpt, **opts)
-                    rows.append((device, compiled, stride, rate, rate / stride / windows_per_s, windows_per_s))
+                    label = RUNTIME_LABELS[(compiled, runtime)]
+                    rows.append((device, label, stride, rate, rate / stride / windows_per_s, windows_per_s))
     short, described = machine()
     strides = " ".join(f"{s:g}" for s in args.strides)
     compiles = " ".join(str(c).lower() for c in args.compile)
@@ -115,7 +129,7 @@ def run(args: argparse.Namespace) -> str:
         f"{HEADING}, {short}",
         "",
         f"Regenerate: `python -m anomaly_lab.benchmarks.scan --duration {args.duration} --strides {strides} "
-        f"--compile {compiles}`.",
+        f"--compile {compiles}{'' if args.onnx else ' --no-onnx'}`.",
         "",
         f"Machine: {described}; 1-minute load average {load_before:.1f} at the start, {os.getloadavg()[0]:.1f} "
         f"at the end. One {args.duration}-s synthetic GWOSC-layout file at 4096 Hz (H1), scanned with the "
@@ -123,9 +137,9 @@ def run(args: argparse.Namespace) -> str:
         "scanner's time from reading the file to its last score (model loading and warm-up left out). "
         "'of the model' is the scanner's windows/s over the model's own windows/s on random inputs on that device.",
         "",
-        "| device | compiled | stride (s) | x real time | of the model | model windows/s |",
+        "| device | model runs in | stride (s) | x real time | of the model | model windows/s |",
         "|---|---|---:|---:|---:|---:|",
-        *[f"| {d} | {'yes' if c else 'no'} | {s:g} | {r:.0f} | {e:.0%} | {w:.0f} |" for d, c, s, r, e, w in rows],
+        *[f"| {d} | {c} | {s:g} | {r:.0f} | {e:.0%} | {w:.0f} |" for d, c, s, r, e, w in rows],
         "",
     ]
     text = "\n".join(lines)
@@ -146,6 +160,7 @@ def main() -> None:
         default=[False, True],
         help="torch.compile the model: false, true or both (compilation is warm-up, not timed)",
     )
+    parser.add_argument("--no-onnx", dest="onnx", action="store_false", help="no ONNX Runtime rows (CPU)")
     parser.add_argument("--batch-size", type=int, default=None, help="windows per forward pass (default: per device)")
     parser.add_argument("--out", type=Path, default=Path("experiments/benchmarks.md"))
     print(run(parser.parse_args()))

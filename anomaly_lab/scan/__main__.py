@@ -50,7 +50,7 @@ def run(opts: ScanOptions) -> list[str]:
     """Load the checkpoint, scan every input file into `opts.output`; the summary lines."""
     trained = load_trained(opts.ckpt, opts.config, compile=opts.compile)
     threshold = threshold_of(trained, opts.threshold)
-    scorer = Scorer.of(trained, opts.device, opts.batch_size, opts.precision)
+    scorer = Scorer.of(trained, opts.device, opts.batch_size, opts.precision, opts.runtime)
     policy = "command line" if opts.threshold is not None else trained.policy or ""
     attrs = {"checkpoint": str(trained.checkpoint), "policy": policy, "device": str(scorer.device),
              "precision": scorer.precision}  # fmt: skip

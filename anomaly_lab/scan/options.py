@@ -9,16 +9,18 @@ from pathlib import Path
 USAGE = (
     "usage: python -m anomaly_lab.scan ckpt=<checkpoint> input=<file or [f1,f2]> output=<dir> [stride=0.0625] "
     "[threshold=<score>] [chunk_s=256] [chunk_events=10000] [device=auto|cpu|cuda] [batch_size=<n>] "
-    "[precision=<run's>] [compile=false] [config=<run config.yaml>]"
+    "[precision=<run's>] [compile=false] [runtime=torch|onnx] [config=<run config.yaml>]"
 )
 REQUIRED = ("ckpt", "input", "output")
+RUNTIMES = ("torch", "onnx")
 
 
 @dataclass
 class ScanOptions:
     """What to scan with which model, and how: stride in seconds (strain), block length `chunk_s` in seconds of
     strain, `chunk_events` events per chunk (event files), `compile` the model with torch.compile (a one-off cost
-    paid before the timed scan); None means the run's own value or an automatic one."""
+    paid before the timed scan), `runtime` torch or onnx (ONNX Runtime on the CPU, the model exported in memory);
+    None means the run's own value or an automatic one."""
 
     ckpt: Path
     input: list[Path]
@@ -31,6 +33,7 @@ class ScanOptions:
     batch_size: int | None = None
     precision: str | None = None
     compile: bool = False
+    runtime: str = "torch"
     config: Path | None = None
 
 
@@ -88,4 +91,6 @@ def parse(argv: list[str]) -> ScanOptions:
         raise ValueError(
             f"stride={opts.stride}, chunk_s={opts.chunk_s}, chunk_events={opts.chunk_events}: expected positive values"
         )
+    if opts.runtime not in RUNTIMES:
+        raise ValueError(f"runtime={opts.runtime}: expected one of {', '.join(RUNTIMES)}")
     return opts

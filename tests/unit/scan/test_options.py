@@ -38,6 +38,7 @@ def test_a_glob_pattern_expands_in_sorted_order(files: list[Path]) -> None:
         (["ckpt=a", "input=x", "output=o", "stride=fast"], "stride=fast: expected a number"),
         (["ckpt=a", "input=x", "output=o", "batch_size=1.5"], "batch_size=1.5: expected a whole number"),
         (["ckpt=a", "input=x", "output=o", "compile=yes"], "compile=yes: expected true or false"),
+        (["ckpt=a", "input=x", "output=o", "runtime=tensorrt"], "runtime=tensorrt: expected one of torch, onnx"),
         (["ckpt=a", "input=x", "output=o", "stride=-1"], "stride=-1.0, chunk_s=256.0, chunk_events=10000: expected"),
     ],
 )
