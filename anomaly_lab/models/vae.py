@@ -55,8 +55,8 @@ class VAEModule(LossModule):
 
     def loss(self, batch: Batch, stage: str) -> torch.Tensor:
         recon, kl = self._terms(batch[0])
-        self.log(f"{stage}_reconstruction", recon.mean(), on_step=False, on_epoch=True, sync_dist=True)
-        self.log(f"{stage}_kl", kl.mean(), on_step=False, on_epoch=True, sync_dist=True)
+        self.epoch_mean(f"{stage}_reconstruction", recon.mean(), len(recon))
+        self.epoch_mean(f"{stage}_kl", kl.mean(), len(kl))
         return (recon + self.hparams.beta * kl).mean()
 
     def predict_step(self, batch: Batch, batch_idx: int) -> torch.Tensor:
