@@ -214,10 +214,6 @@ class AnomalyDataModule(L.LightningDataModule, ABC):
         labels = np.repeat([0, 1], [len(self.arrays["val"]), len(self.arrays["val_signal"])])
         return self._loader(x, labels)
 
-    def score_dataloader(self, split: str) -> DataLoader:
-        """Unshuffled loader over one split, for the evaluation's scoring loop."""
-        return self._loader(self.inputs(split))
-
     def state_dict(self) -> dict[str, Any]:
         """The fitted transform and the shape of one raw sample, so a checkpoint knows the data it was fitted on."""
         shape = list(self.arrays["train"].shape[1:]) if self.arrays is not None else None

@@ -10,7 +10,7 @@ from anomaly_lab.data.gw.datamodule import GWDataModule
 from anomaly_lab.errors import exit_on_user_error
 from anomaly_lab.scan.events import scan_events
 from anomaly_lab.scan.options import USAGE, ScanOptions, parse
-from anomaly_lab.scan.scorer import Scorer, affine_transform
+from anomaly_lab.scan.scorer import Scorer
 from anomaly_lab.scan.strain import StrainScanner, window_grid
 from anomaly_lab.scan.strain_scan import scan_strain
 from anomaly_lab.trained import TrainedModel, load_trained
@@ -39,7 +39,7 @@ def strain_scanner(trained: TrainedModel, scorer: Scorer, opts: ScanOptions) -> 
             f"chunk_s={opts.chunk_s}: expected at least {(grid.n_context + grid.stride) / dm.layout.fs:g} s "
             f"(the run's {dm.layout.context_s:g} s context and one stride), best many times that"
         )
-    transform = affine_transform(dm.transform, dm.layout.n_window)
+    transform = dm.transform.as_module().to(scorer.device)
     scorer.warm_up((1, grid.n_window) if dm.channel_axis else (grid.n_window,))
     scanner = StrainScanner(dm, grid, block, scorer.device, transform, scorer.scores)
     scanner.warm_up()

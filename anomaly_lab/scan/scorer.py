@@ -86,19 +86,3 @@ def onnx_runtime_scorer(trained: TrainedModel, example: torch.Tensor) -> Callabl
         path = Path(tmp) / "model.onnx"
         write_onnx(graph, example, path, {"checkpoint": str(trained.checkpoint)})
         return load_scorer(path, "cpu")
-
-
-def affine_transform(transform: object, n: int) -> tuple[float, float]:
-    """(scale, offset) with transform(x) == scale * x + offset for every value: the fitted transform applied on the
-    scanning device without a round trip through numpy. Measured on probe values and checked on others."""
-    hi, lo = (np.asarray(transform(np.full((1, n), v)), np.float64) for v in (8.0, -8.0))
-    scale, offset = (hi - lo) / 16.0, (hi + lo) / 2.0
-    probe = np.linspace(-7.0, 7.0, n).reshape(1, n)
-    got = np.asarray(transform(probe), np.float64)
-    flat = np.ptp(offset) == 0 and np.ptp(scale) == 0
-    if not flat or not np.allclose(got, scale.flat[0] * probe + offset.flat[0], rtol=1e-5, atol=1e-5):
-        raise ValueError(
-            f"{type(transform).__name__}: the scanner applies a strain transform on the device and expects one "
-            "scale and offset for every value (a Standardizer)"
-        )
-    return float(scale.flat[0]), float(offset.flat[0])

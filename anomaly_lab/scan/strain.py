@@ -110,13 +110,13 @@ def block_windows(white: torch.Tensor, grid: WindowGrid, block: Block) -> torch.
 @dataclass
 class StrainScanner:
     """Windows of the run's layout at `grid`'s stride, whitened in blocks of `block` samples on `device`, turned
-    into model inputs by the fitted transform (`scale * x + offset`) and scored by `score`."""
+    into model inputs by the fitted transform's torch twin (`transform.as_module()`) and scored by `score`."""
 
     dm: GWDataModule
     grid: WindowGrid
     block: int
     device: torch.device
-    transform: tuple[float, float]
+    transform: torch.nn.Module
     score: Callable[[torch.Tensor], np.ndarray]
 
     def n_windows(self, strain: StrainFile) -> int:
@@ -125,10 +125,9 @@ class StrainScanner:
 
     def inputs(self, white: torch.Tensor, block: Block) -> torch.Tensor:
         """Model inputs (float32, with a channel axis when the run's models take one) of one whitened block."""
-        scale, offset = self.transform
         # transformed once per sample, not once per window that holds it; then one contiguous copy, so that every
         # batch has the layout the model (a compiled one too) was warmed up with
-        x = block_windows((white * scale + offset).float(), self.grid, block).contiguous()
+        x = block_windows(self.transform(white), self.grid, block).contiguous()
         return x.unsqueeze(1) if self.dm.channel_axis else x
 
     def windows(self, strain: StrainFile) -> Iterator[tuple[np.ndarray, torch.Tensor]]:

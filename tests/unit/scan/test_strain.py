@@ -16,7 +16,6 @@ from anomaly_lab.data.gw.sources import GwoscStrain
 from anomaly_lab.data.gw.whitening import Whitener
 from anomaly_lab.data.transforms import Standardizer
 from anomaly_lab.io import load_arrays
-from anomaly_lab.scan.scorer import affine_transform
 from anomaly_lab.scan.strain import StrainScanner, read_strain, window_grid
 from anomaly_lab.scan.strain_scan import scan_strain
 from tests.unit.scan.gw_files import GPS, burst_file
@@ -39,8 +38,9 @@ def datamodule(path: Path) -> GWDataModule:
     )
 
 
-def scanner(dm: GWDataModule, stride: float = 0.25, chunk_s: float = 64, transform=(1.0, 0.0), score=None):
+def scanner(dm: GWDataModule, stride: float = 0.25, chunk_s: float = 64, transform=None, score=None):
     grid = window_grid(dm, stride)
+    transform = torch.nn.Identity() if transform is None else transform
     return StrainScanner(dm, grid, int(chunk_s * dm.layout.fs), CPU, transform, score)
 
 
@@ -91,7 +91,7 @@ def test_transformed_windows_have_trainings_statistics(noise_file: Path) -> None
     dm = datamodule(noise_file)
     _, train = training_windows(dm, noise_file)
     transform = Standardizer().fit(train[::2])  # fitted on training windows, as setup() fits it
-    _, x = scanned(scanner(dm, stride=1 / 16, transform=affine_transform(transform, 512)), noise_file)
+    _, x = scanned(scanner(dm, stride=1 / 16, transform=transform.as_module()), noise_file)
     assert abs(x.mean()) < 0.02 and x.std() == pytest.approx(1.0, abs=0.02)
     q = [1, 25, 50, 75, 99]
     np.testing.assert_allclose(np.percentile(x, q), np.percentile(transform(train), q), atol=0.05)
