@@ -33,15 +33,23 @@ def save_arrays(path: str | Path, arrays: Mapping[str, Any], attrs: Mapping[str,
     reserved = [k for k in attrs or {} if k.startswith(RESERVED_PREFIX)]
     if reserved:
         raise ValueError(f"attrs {reserved} use the reserved prefix {RESERVED_PREFIX!r}")
-    record: dict[str, dict[str, Any]] = {}
     with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
+        crcs = {}
         for name, arr in arrays.items():
-            ds = f.create_dataset(name, data=arr)
-            # shape and dtype as h5py will hand them back, which may differ from the input's (e.g. lists)
-            record[name] = {"shape": list(ds.shape), "dtype": str(ds.dtype), "crc32": _crc32(np.asarray(arr))}
+            f.create_dataset(name, data=arr)
+            crcs[name] = crc32(np.asarray(arr))
         for k, v in (attrs or {}).items():
             f.attrs[k] = v
-        f.attrs[_RECORD] = json.dumps({"version": 1, "datasets": record})
+        write_record(f, crcs)
+
+
+def write_record(f: h5py.File, crcs: Mapping[str, int]) -> None:
+    """The integrity record `load_arrays` checks, for the datasets named in `crcs` (their CRC-32 values): shape and
+    dtype as h5py will hand them back, which may differ from what was written (e.g. lists)."""
+    record = {
+        name: {"shape": list(f[name].shape), "dtype": str(f[name].dtype), "crc32": crc} for name, crc in crcs.items()
+    }
+    f.attrs[_RECORD] = json.dumps({"version": 1, "datasets": record})
 
 
 def load_arrays(path: str | Path) -> Arrays:
@@ -59,7 +67,7 @@ def load_arrays(path: str | Path) -> Arrays:
             raise CorruptFileError(f"{path}: unreadable ({e})") from e
     for name, want in record.items():
         arr = np.asarray(arrays[name])  # a scalar dataset comes back as a numpy scalar or bytes
-        got = {"shape": list(arr.shape), "dtype": str(arr.dtype), "crc32": _crc32(arr)}
+        got = {"shape": list(arr.shape), "dtype": str(arr.dtype), "crc32": crc32(arr)}
         for field, value in got.items():
             if value != want.get(field):
                 raise CorruptFileError(f"{path}: dataset {name!r} {field} is {value}, recorded {want.get(field)}")
@@ -85,11 +93,12 @@ def _open(path: str | Path) -> Iterator[h5py.File]:
         yield f
 
 
-def _crc32(arr: np.ndarray, crc: int = 0) -> int:
-    """CRC-32 of an array's values: field by field, so struct padding (undefined bytes) never counts, little-endian."""
+def crc32(arr: np.ndarray, crc: int = 0) -> int:
+    """CRC-32 of an array's values, continuing `crc` (so appended parts chain to the whole's): field by field, so
+    struct padding (undefined bytes) never counts, little-endian."""
     if arr.dtype.names:
         for name in arr.dtype.names:
-            crc = _crc32(arr[name], crc)
+            crc = crc32(arr[name], crc)
         return crc
     return zlib.crc32(np.ascontiguousarray(arr, dtype=arr.dtype.newbyteorder("<")), crc)
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
-import zlib
 from collections.abc import Mapping
 from contextlib import ExitStack
 from pathlib import Path
@@ -17,10 +15,8 @@ import h5py
 import numpy as np
 
 from anomaly_lab.atomic import atomic_path, write_text_atomic
-from anomaly_lab.io import RESERVED_PREFIX
+from anomaly_lab.io import crc32, write_record
 
-# the integrity record `anomaly_lab.io.save_arrays` writes and `load_arrays` checks (tests read our files with it)
-RECORD = f"{RESERVED_PREFIX}integrity"
 CHUNK_ROWS = 16384
 
 
@@ -64,7 +60,7 @@ class ScoresWriter:
             n = ds.shape[0]
             ds.resize((n + len(values),))
             ds[n:] = values
-            self.crc[name] = zlib.crc32(values.astype(values.dtype.newbyteorder("<"), copy=False), self.crc[name])
+            self.crc[name] = crc32(values, self.crc[name])
         self.rows += lengths.pop()
 
     def add(self, name: str, values: np.ndarray) -> None:
@@ -72,16 +68,12 @@ class ScoresWriter:
         values = np.ascontiguousarray(values)
         self.h5.create_dataset(name, data=values)
         self.columns[name] = values.dtype
-        self.crc[name] = zlib.crc32(values.astype(values.dtype.newbyteorder("<"), copy=False))
+        self.crc[name] = crc32(values)
 
     def _finish(self) -> None:
-        record = {
-            name: {"shape": list(self.h5[name].shape), "dtype": str(self.h5[name].dtype), "crc32": self.crc[name]}
-            for name in self.columns
-        }
         for key, value in self.attrs.items():
             self.h5.attrs[key] = value
-        self.h5.attrs[RECORD] = json.dumps({"version": 1, "datasets": record})
+        write_record(self.h5, self.crc)
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
