@@ -5,13 +5,9 @@ milliseconds where scipy takes most of a scan's time."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 import torch
 from scipy.signal import firwin
-
-from anomaly_lab.data.gw.psd import InterpolatedPSD
 
 
 def _fir(up: int, down: int) -> tuple[np.ndarray, int]:
@@ -65,16 +61,6 @@ def welch(x: torch.Tensor, fs: float, nperseg: int) -> torch.Tensor:
     return median / _median_bias(n) if n > 1 else median
 
 
-def welch_psd(stretches: Sequence[torch.Tensor], fs: float, segment_s: float = 4.0) -> InterpolatedPSD:
-    """`anomaly_lab.data.gw.psd.welch_psd` on device tensors: per-stretch estimates weighted by segment count."""
-    nperseg = int(segment_s * fs)
-    estimates, weights = [], []
-    for x in stretches:
-        if len(x) < nperseg:
-            continue
-        estimates.append(welch(x, fs, nperseg).cpu().numpy())
-        weights.append(len(x) // nperseg)
-    if not estimates:
-        raise ValueError(f"no valid data stretch is longer than the PSD segment ({segment_s} s)")
-    freqs = np.fft.rfftfreq(nperseg, 1 / fs)
-    return InterpolatedPSD(freqs, np.average(estimates, axis=0, weights=weights))
+def welch_numpy(x: torch.Tensor, fs: float, nperseg: int) -> np.ndarray:
+    """`welch` as `anomaly_lab.data.gw.psd.welch_psd` takes its per-stretch estimate: a numpy array."""
+    return welch(x, fs, nperseg).cpu().numpy()

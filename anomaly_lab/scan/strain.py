@@ -19,7 +19,7 @@ import torch
 
 from anomaly_lab.data.gw.datamodule import EDGE_TAPER_S, GWDataModule
 from anomaly_lab.data.gw.gwosc import read_gwosc, valid_bounds, valid_stretches
-from anomaly_lab.data.gw.psd import welch_psd
+from anomaly_lab.data.gw.psd import median_welch, welch_psd
 from anomaly_lab.data.gw.whitening import Whitener
 from anomaly_lab.scan import device_dsp
 from anomaly_lab.scan.blocks import Block, WindowGrid, blocks
@@ -45,14 +45,14 @@ def read_strain(path: str | Path, dm: GWDataModule, device: torch.device | None 
     min_s, fs = dm.layout.context_s, dm.layout.fs
     bounds = valid_bounds(seg, min_s)
     if device is None:
-        stretches, estimate = valid_stretches(seg, fs, min_s), welch_psd
+        stretches, estimate = valid_stretches(seg, fs, min_s), median_welch
     else:
         strain = [torch.from_numpy(seg.strain[lo:hi]).to(device) for lo, hi in bounds]
-        stretches, estimate = [device_dsp.resample(x, int(seg.fs), int(fs)) for x in strain], device_dsp.welch_psd
+        stretches, estimate = [device_dsp.resample(x, int(seg.fs), int(fs)) for x in strain], device_dsp.welch_numpy
     psd = None
     if stretches:
         try:
-            psd = estimate(stretches, fs, dm.psd_segment_s)
+            psd = welch_psd(stretches, fs, dm.psd_segment_s, estimate)
         except ValueError as err:
             raise ValueError(f"{path}: {err}") from None
     gps = [seg.gps_start + lo / seg.fs for lo, _ in bounds]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import lalsimulation
 import numpy as np
@@ -52,16 +53,26 @@ class DesignPSD:
         return self._cache[key]
 
 
-def welch_psd(stretches: Sequence[np.ndarray], fs: float, segment_s: float = 4.0) -> InterpolatedPSD:
-    """Median-averaged Welch PSD over valid data stretches, weighted by their number of segments."""
+def median_welch(x: np.ndarray, fs: float, nperseg: int) -> np.ndarray:
+    """One stretch's one-sided PSD on `np.fft.rfftfreq(nperseg, 1 / fs)`: median-averaged Welch, Hann window."""
+    return signal.welch(x, fs=fs, nperseg=nperseg, average="median", window="hann")[1]
+
+
+def welch_psd(
+    stretches: Sequence[Any],
+    fs: float,
+    segment_s: float = 4.0,
+    estimate: Callable[[Any, float, int], np.ndarray] = median_welch,
+) -> InterpolatedPSD:
+    """Median-averaged Welch PSD over valid data stretches, weighted by their number of segments (`estimate`: the
+    per-stretch periodogram, e.g. the scanner's twin of `median_welch` on GPU tensors)."""
     nperseg = int(segment_s * fs)
     estimates, weights = [], []
     for x in stretches:
         if len(x) < nperseg:
             continue
-        freqs, pxx = signal.welch(x, fs=fs, nperseg=nperseg, average="median", window="hann")
-        estimates.append(pxx)
+        estimates.append(estimate(x, fs, nperseg))
         weights.append(len(x) // nperseg)
     if not estimates:
         raise ValueError(f"no valid data stretch is longer than the PSD segment ({segment_s} s)")
-    return InterpolatedPSD(freqs, np.average(estimates, axis=0, weights=weights))
+    return InterpolatedPSD(np.fft.rfftfreq(nperseg, 1 / fs), np.average(estimates, axis=0, weights=weights))
