@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from anomaly_lab.benchmarks.loops import synchronize
 from anomaly_lab.benchmarks.tables import write_section
 from anomaly_lab.data.base import AnomalyDataModule
 from anomaly_lab.export.formats import load_scorer, needs_onnx, write
@@ -69,19 +70,14 @@ def exported(model: LossModule, dm: AnomalyDataModule, shape: tuple[int, ...], f
             ("onnx", "onnx"))}  # fmt: skip
 
 
-def sync(device: str) -> None:
-    if device == "cuda":
-        torch.cuda.synchronize()
-
-
 def rate(score: Scorer, raw: np.ndarray, batch: int, device: str) -> float:
     """Samples per second scoring `raw` in batches of `batch`, after one warm-up batch."""
     score(raw[:batch])
-    sync(device)
+    synchronize(torch.device(device))
     start = time.perf_counter()
     for lo in range(0, len(raw), batch):
         score(raw[lo : lo + batch])
-    sync(device)
+    synchronize(torch.device(device))
     return len(raw) / (time.perf_counter() - start)
 
 
@@ -95,7 +91,7 @@ def latency(score: Scorer, raw: np.ndarray, calls: int, device: str, warmup: int
         one = raw[i % len(raw) : i % len(raw) + 1]
         start = time.perf_counter()
         score(one)
-        sync(device)
+        synchronize(torch.device(device))
         times.append(time.perf_counter() - start)
     return float(np.median(times) * 1e6), float(np.percentile(times, 99) * 1e6)
 

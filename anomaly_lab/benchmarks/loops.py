@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from contextlib import AbstractContextManager
 
 import lightning as L
 import torch
 from torch import nn
 
+from anomaly_lab.evaluation.scoring import autocast
 from anomaly_lab.models.vae import VAEModule, kl_divergence
 
 PerSample = Callable[[nn.Module, torch.Tensor], torch.Tensor]
@@ -20,11 +20,6 @@ def synchronize(device: torch.device) -> None:
     """Wait for queued kernels, so that a clock read after it covers the work before it."""
     if device.type == "cuda":
         torch.cuda.synchronize(device)
-
-
-def autocast(device: torch.device, bf16: bool) -> AbstractContextManager:
-    """bf16 autocast on `device` when asked, else a no-op context."""
-    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16)
 
 
 def compiled(fn: Callable, compile: bool) -> Callable:
@@ -88,7 +83,7 @@ def plain_training(
                 start, timed = time.perf_counter(), 0
             xb = x[order[lo : lo + batch_size]]
             optimizer.zero_grad(set_to_none=True)
-            with autocast(device, bf16):
+            with autocast(device, "bf16-mixed" if bf16 else "32-true"):
                 loss = step_loss(xb)
             loss.backward()
             optimizer.step()
@@ -107,7 +102,7 @@ def plain_scoring(
     device, score_of = x.device, per_sample_score(module)
     net = module.net.to(device).eval()
     score = compiled(lambda xb: score_of(net, xb), compile)
-    with autocast(device, bf16):
+    with autocast(device, "bf16-mixed" if bf16 else "32-true"):
         for _ in range(warmup):
             score(warmup_inputs(x, batch_size, compile))
         synchronize(device)
