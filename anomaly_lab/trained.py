@@ -20,7 +20,8 @@ from anomaly_lab.models.base import LossModule
 @dataclass
 class TrainedModel:
     """What a checkpoint and its run directory hold: the model (eval mode, on the CPU), the data module whose fitted
-    transform turns raw samples into model inputs, the threshold the run set, and where they came from."""
+    transform turns raw samples into model inputs, the shape of one raw sample it was fitted on (None in a checkpoint
+    that predates the record), the threshold the run set, and where they came from."""
 
     model: LossModule
     datamodule: AnomalyDataModule
@@ -29,6 +30,7 @@ class TrainedModel:
     cfg: DictConfig
     checkpoint: Path
     run_dir: Path
+    sample_shape: tuple[int, ...] | None = None
 
     def inputs(self, raw: np.ndarray) -> torch.Tensor:
         """Raw samples (as the dataset's arrays hold them) -> model inputs, with the fitted transform."""
@@ -82,4 +84,5 @@ def load_trained(ckpt: str | Path, config: str | Path | None = None, compile: bo
     if type(dm).__qualname__ not in state:
         raise ValueError(f"ckpt={ckpt}: holds no fitted data transform ({type(dm).__qualname__}), not a run's")
     threshold, policy = run_threshold(run_dir)
-    return TrainedModel(model.eval(), dm, threshold, policy, cfg, ckpt, run_dir)
+    shape = state[type(dm).__qualname__].get("sample_shape")
+    return TrainedModel(model.eval(), dm, threshold, policy, cfg, ckpt, run_dir, tuple(shape) if shape else None)

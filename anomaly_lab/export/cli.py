@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from anomaly_lab import checkpoints, errors
+from anomaly_lab import errors
 from anomaly_lab.export.formats import FORMATS, INPUT, OUTPUT, load_scorer, needs_onnx, write
 from anomaly_lab.export.graph import ScoringGraph
 from anomaly_lab.export.samples import random_samples, sample_shape
@@ -69,9 +69,7 @@ def pipeline_scores(trained: TrainedModel, raw: np.ndarray) -> np.ndarray:
 
 def recorded_shape(trained: TrainedModel) -> tuple[int, ...]:
     """The raw sample shape the checkpoint's transform was fitted on (or, if it has none, the data config's)."""
-    state = checkpoints.load(trained.checkpoint).get(type(trained.datamodule).__qualname__, {})
-    shape = state.get("sample_shape")
-    return tuple(shape) if shape else sample_shape(trained.datamodule)
+    return trained.sample_shape or sample_shape(trained.datamodule)
 
 
 def metadata(trained: TrainedModel, shape: tuple[int, ...]) -> dict[str, Any]:
