@@ -26,6 +26,11 @@ def jet_mass(p4: np.ndarray) -> np.ndarray:
     return np.sqrt(np.clip(total[:, 0] ** 2 - (total[:, 1:] ** 2).sum(1), 0, None))
 
 
+def jet_record(p4: np.ndarray, images: JetImageConfig) -> dict[str, np.ndarray]:
+    """What a study keeps of each jet: its image, its mass and its constituent count."""
+    return {"image": images(p4), "mass": jet_mass(p4), "n_constituents": (p4[..., 0] > 0).sum(1)}
+
+
 def take_by_class(
     path: str | Path, wanted: dict[int, int], images: JetImageConfig, chunk_size: int
 ) -> dict[int, dict[str, np.ndarray]]:
@@ -36,10 +41,7 @@ def take_by_class(
         for label in wanted:
             rows = np.flatnonzero(labels == label)[: left[label]]
             if len(rows):
-                sel = p4[rows]
-                got[label].append(
-                    {"image": images(sel), "mass": jet_mass(sel), "n_constituents": (sel[..., 0] > 0).sum(1)}
-                )
+                got[label].append(jet_record(p4[rows], images))
                 left[label] -= len(rows)
         if not any(left.values()):
             break
@@ -147,8 +149,8 @@ class JetImageDataModule(AnomalyDataModule):
         """Jet images of a Top Quark Tagging file, chunk by chunk, with labels (1 = this run's anomaly class), jet
         mass and constituent count."""
         for p4, labels in iter_jets(path, chunk_size):
-            extras = {"labels": (labels == self.labels[1]).astype(np.int64), "mass": jet_mass(p4)}
-            yield self.image(p4), extras | {"n_constituents": (p4[..., 0] > 0).sum(1)}
+            extras = jet_record(p4, self.image)
+            yield extras.pop("image"), extras | {"labels": (labels == self.labels[1]).astype(np.int64)}
 
     def describe(self) -> list[str]:
         """What the images are and where the jets come from, for the report."""
