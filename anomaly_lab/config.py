@@ -77,6 +77,21 @@ class LhcoDataSchema(DataSchema):
 
 
 @dataclass
+class Adc2021DataSchema(DataSchema):
+    source: str = MISSING
+    files: dict[str, Any] = MISSING
+    signals: list[str] = MISSING
+    scaling: str = MISSING
+    n_objects: int = MISSING
+    n_features: int = MISSING
+    n_inputs: int = MISSING
+    n_reconstructed: int = MISSING
+    physics: dict[str, Any] = MISSING
+    n_workers: int | None = MISSING
+    chunk_size: int = MISSING
+
+
+@dataclass
 class FprSchema:
     _target_: str = MISSING
     target_fpr: float = MISSING
@@ -101,7 +116,8 @@ class EfficiencySchema:
 
 
 SCHEMAS = {
-    "data": {"gw_schema": GWDataSchema, "jets_schema": JetsDataSchema, "lhco_schema": LhcoDataSchema},
+    "data": {"gw_schema": GWDataSchema, "jets_schema": JetsDataSchema, "lhco_schema": LhcoDataSchema,
+             "adc2021_schema": Adc2021DataSchema},
     "threshold": {"fpr_schema": FprSchema, "percentile_schema": PercentileSchema, "fixed_schema": FixedSchema,
                   "efficiency_schema": EfficiencySchema},
 }  # fmt: skip

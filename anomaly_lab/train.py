@@ -13,7 +13,8 @@ from omegaconf import DictConfig, OmegaConf
 from anomaly_lab import checkpoints, errors
 from anomaly_lab.data.base import AnomalyDataModule
 from anomaly_lab.evaluation.evaluate import Binning, evaluate
-from anomaly_lab.evaluation.scoring import score_splits
+from anomaly_lab.evaluation.per_signal import Processes
+from anomaly_lab.evaluation.scoring import score_splits, score_variants
 from anomaly_lab.results.loggers import default_wandb_mode, sync_hint
 from anomaly_lab.results.outputs import write_run_outputs
 
@@ -60,6 +61,12 @@ def binning(cfg: DictConfig, dm: AnomalyDataModule) -> Binning | None:
     return Binning(var, values, list(cfg.evaluation.efficiency_edges))
 
 
+def processes(dm: AnomalyDataModule) -> Processes | None:
+    """The test mix's signal processes, when the data hold several (each is then reported on its own)."""
+    names = dm.signal_processes()
+    return Processes(dm.test_extras["process"], names) if names else None
+
+
 def run(cfg: DictConfig) -> dict[str, Any]:
     """Train, threshold, test and write every artifact of one run; returns the test metrics."""
     if not cfg.get("train", True) and not cfg.get("ckpt_path"):
@@ -87,8 +94,12 @@ def run(cfg: DictConfig) -> dict[str, Any]:
     if best:
         checkpoints.restore(best, model, dm, given if best == ckpt_path else None)
     model.to(trainer.strategy.root_device)
-    scores = score_splits(model, dm, dm.score_batch_size, str(trainer.precision))
-    ev = evaluate(policy, scores, dm.arrays["test_labels"], dm.reference_scores(), binning(cfg, dm))
+    precision, model_name = str(trainer.precision), cfg.evaluation.get("model_name") or "autoencoder"
+    scores = score_splits(model, dm, dm.score_batch_size, precision)
+    others = dm.reference_scores()
+    for score, values in score_variants(model, dm, cfg.evaluation.get("score_variants") or [], precision).items():
+        others[f"{model_name}, {score} score"] = values
+    ev = evaluate(policy, scores, dm.arrays["test_labels"], others, binning(cfg, dm), processes(dm))
     ev.model.metrics["val_loss"] = _val_loss(trainer)  # with val_auroc, what a hyperparameter search optimises
     run_dir = Path(cfg.paths.output_dir)
     write_run_outputs(run_dir, cfg, ev, dm, model, best, objs["loggers"])

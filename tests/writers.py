@@ -1,4 +1,5 @@
-"""Files in the public formats, written by the tests themselves (no downloads): a GWOSC strain file."""
+"""Files in the public formats, written by the tests themselves (no downloads): a GWOSC strain file, ADC2021
+object files."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from anomaly_lab.data.gw.whitening import coloured_noise
 
 DQ_NAMES = ["DATA", "CBC_CAT1", "CBC_CAT2", "CBC_CAT3", "BURST_CAT1", "BURST_CAT2", "BURST_CAT3"]
 INJ_NAMES = ["NO_CBC_HW_INJ", "NO_BURST_HW_INJ", "NO_DETCHAR_HW_INJ", "NO_CW_HW_INJ", "NO_STOCH_HW_INJ"]
-
 
 
 def write_gwosc_file(
@@ -46,3 +46,28 @@ def write_gwosc_file(
         f["quality/injections/Injmask"] = inj
         f["quality/injections/InjShortnames"] = np.array([s.encode() for s in INJ_NAMES])
     return path
+
+
+def adc2021_events(n: int, seed: int = 0, lepton_scale: float = 30.0) -> np.ndarray:
+    """(n, 19, 4) events in the ADC2021 layout: MET, 0-4 electrons and muons (at least one lepton above 23 GeV),
+    0-10 jets, each class pT-ordered with zero padding; `lepton_scale` sets the leptons' mean pT above 23 GeV."""
+    from anomaly_lab.data.adc2021.objects_format import CLASSES, ROWS
+
+    rng = np.random.default_rng(seed)
+    out = np.zeros((n, 19, 4))
+    out[:, 0] = np.stack([rng.exponential(30, n), np.zeros(n), rng.uniform(-np.pi, np.pi, n), np.ones(n)], axis=1)
+    limits = {"electrons": 2.5, "muons": 2.1, "jets": 4.0}
+    for kind, eta_max in limits.items():
+        rows = ROWS[kind]
+        size = rows.stop - rows.start
+        count = rng.integers(0, size + 1, n)
+        pt = np.sort(rng.exponential(lepton_scale if kind != "jets" else 40, (n, size)) + 3, axis=1)[:, ::-1]
+        block = np.stack([pt, rng.uniform(-eta_max, eta_max, (n, size)), rng.uniform(-np.pi, np.pi, (n, size)),
+                          np.full((n, size), CLASSES[kind])], axis=-1)  # fmt: skip
+        block[np.arange(size)[None, :] >= count[:, None]] = 0
+        out[:, rows] = block
+    lead = rng.integers(0, 2, n)  # the filter's lepton: an electron or a muon above 23 GeV in its first row
+    for kind, which in (("electrons", 0), ("muons", 1)):
+        sel = (lead == which) & (out[:, ROWS[kind].start, 0] < 23)
+        out[sel, ROWS[kind].start] = [23 + lepton_scale, 0.5, 0.1, CLASSES[kind]]
+    return out

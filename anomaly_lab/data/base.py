@@ -142,6 +142,11 @@ class AnomalyDataModule(L.LightningDataModule, ABC):
         with per-sample extras (`labels`, 1 = anomaly, when the file has them): what `anomaly_lab.scan` scores."""
         raise ValueError(f"{path}: {type(self).__name__} has no event files to scan (a checkpoint of another dataset?)")
 
+    def signal_processes(self) -> list[str]:
+        """Names of the test mix's signal processes, by the `process` extra's codes 1..n (0 is background), each
+        reported on its own; none for a dataset with one signal."""
+        return []
+
     def describe(self) -> list[str]:
         """Lines for the report's Data section: where the data come from, sizes, what the signal is."""
         return []

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from anomaly_lab.evaluation import metrics
+from anomaly_lab.evaluation.per_signal import Processes, signal_metrics, signal_rocs
 from anomaly_lab.evaluation.thresholds import ThresholdPolicy, flag, fpr_at_threshold
 
 DEFAULT_ROC_FPR = 0.05
@@ -38,6 +39,8 @@ class ScorerResult:
     roc: metrics.RocCurve
     precision_recall: tuple[np.ndarray, np.ndarray]
     efficiency: list[dict[str, float]] | None = None
+    per_signal: dict[str, dict[str, Any]] | None = None  # by signal name, when the test mix holds several
+    signal_rocs: dict[str, metrics.RocCurve] | None = None
 
     @property
     def flagged(self) -> np.ndarray:
@@ -52,6 +55,7 @@ class Evaluation:
     model: ScorerResult
     references: dict[str, ScorerResult] = field(default_factory=dict)
     binning: Binning | None = None
+    processes: Processes | None = None
 
     @property
     def labels(self) -> np.ndarray:
@@ -79,7 +83,11 @@ def val_auroc(scores: dict[str, np.ndarray]) -> float:
 
 
 def evaluate_scorer(
-    policy: ThresholdPolicy, scores: dict[str, np.ndarray], labels: np.ndarray, binning: Binning | None = None
+    policy: ThresholdPolicy,
+    scores: dict[str, np.ndarray],
+    labels: np.ndarray,
+    binning: Binning | None = None,
+    processes: Processes | None = None,
 ) -> ScorerResult:
     """Threshold from validation, then every test metric from one ROC of the test scores."""
     threshold = fit_threshold(policy, scores)
@@ -110,6 +118,9 @@ def evaluate_scorer(
         sig = labels == 1
         rows = metrics.efficiency_by_bin(binning.values[sig], flagged[sig], np.asarray(binning.edges, float))
         result.efficiency = [r for r in rows if r["n"] > 0]
+    if processes is not None:
+        result.per_signal = signal_metrics(test, processes, float(threshold))
+        result.signal_rocs = signal_rocs(test, processes)
     return result
 
 
@@ -119,9 +130,12 @@ def evaluate(
     labels: np.ndarray,
     references: dict[str, dict[str, np.ndarray]] | None = None,
     binning: Binning | None = None,
+    processes: Processes | None = None,
 ) -> Evaluation:
-    """The model's scores and each reference's, each thresholded by its own copy of the policy."""
+    """The model's scores and each reference's, each thresholded by its own copy of the policy; per signal
+    process too when `processes` names several in the test mix."""
     refs = {
-        name: evaluate_scorer(copy.deepcopy(policy), ref, labels, binning) for name, ref in (references or {}).items()
+        name: evaluate_scorer(copy.deepcopy(policy), ref, labels, binning, processes)
+        for name, ref in (references or {}).items()
     }
-    return Evaluation(evaluate_scorer(policy, scores, labels, binning), refs, binning)
+    return Evaluation(evaluate_scorer(policy, scores, labels, binning, processes), refs, binning, processes)

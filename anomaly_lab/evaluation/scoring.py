@@ -89,3 +89,19 @@ def score_splits(
 ) -> dict[str, np.ndarray]:
     """Scores of the validation (background and signal) and test splits."""
     return {split: score_inputs(model, dm.inputs(split), batch_size, precision) for split in SCORED_SPLITS}
+
+
+def score_variants(
+    model: L.LightningModule, dm: AnomalyDataModule, names: list[str], precision: str = "32-true"
+) -> dict[str, dict[str, np.ndarray]]:
+    """Scores per split of the same trained model under each of its other scores (a VAE's KL or latent-mean norm
+    beside its reconstruction error), by score name: compared without retraining."""
+    known = model.score_names() if hasattr(model, "score_names") else ("reconstruction",)
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise ValueError(f"evaluation.score_variants: {type(model).__name__} gives {list(known)}, got {unknown}")
+    out = {}
+    for name in names:
+        with model.scoring(name):
+            out[name] = score_splits(model, dm, dm.score_batch_size, precision)
+    return out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -177,15 +178,60 @@ def plot_sic(tpr: np.ndarray, sic: np.ndarray, path: Path, min_background: int) 
     return save_figure(fig, path)
 
 
-def plot_latent(latent: np.ndarray, labels: np.ndarray, path: Path, names: tuple[str, str], axes: str) -> Path:
-    """Two latent coordinates per test sample, coloured by class (background drawn first, underneath)."""
+def plot_latent(latent: np.ndarray, labels: np.ndarray, path: Path, names: Sequence[str], axes: str) -> Path:
+    """Two latent coordinates per test sample, coloured by class or process code (0 first, underneath)."""
     fig, ax = plt.subplots(figsize=(5.2, 4.8))
-    for cls, name, colour in ((0, names[0], "tab:blue"), (1, names[1], "tab:orange")):
+    for cls, name in enumerate(names):
         pts = latent[labels == cls]
-        ax.scatter(pts[:, 0], pts[:, 1], s=3, alpha=0.4, color=colour, label=name, rasterized=True)
+        ax.scatter(pts[:, 0], pts[:, 1], s=3, alpha=0.4, color=f"C{cls}", label=name, rasterized=True)
     ax.set_xlabel(f"{axes} 1")
     ax.set_ylabel(f"{axes} 2")
     ax.legend(markerscale=4)
     return save_figure(fig, path)
 
 
+def plot_score_histograms_by_process(
+    scores: np.ndarray, codes: np.ndarray, names: list[str], threshold: float, path: Path
+) -> Path:
+    """Score distributions of the background (code 0) and of each signal process on shared bins, log axes."""
+    scores, codes = np.asarray(scores, float), np.asarray(codes)
+    keep = np.isfinite(scores)
+    bins, log_x = _shared_bins(scores[keep])
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    for code, name in enumerate(names):
+        sel = scores[keep & (codes == code)]
+        if sel.size:
+            ax.hist(sel, bins=bins, histtype="step", lw=1.5, label=name, density=True)
+    ax.axvline(threshold, color="k", ls="--", label=f"threshold {threshold:.4g}")
+    if log_x:
+        ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("anomaly score")
+    ax.set_ylabel("density")
+    ax.legend(fontsize=8)
+    return save_figure(fig, path)
+
+
+def plot_roc_by_signal(curves: dict[str, dict[str, tuple[np.ndarray, np.ndarray, float]]], path: Path) -> Path:
+    """TPR against FPR on a log-FPR axis, one colour per signal and one line style per scorer (first solid):
+    `curves[scorer][signal] = (fpr, tpr, auc)`."""
+    fig, ax = plt.subplots(figsize=(6.4, 5.0))
+    styles = ("-", "--", ":", "-.")
+    colours: dict[str, str] = {}
+    lowest = 1.0
+    for i, (scorer, by_signal) in enumerate(curves.items()):
+        for signal, (fpr, tpr, auc) in by_signal.items():
+            colour = colours.setdefault(signal, f"C{len(colours)}")
+            positive = fpr > 0
+            if positive.any():
+                lowest = min(lowest, float(fpr[positive].min()))
+            label = f"{signal}, {scorer} (AUC {auc:.3f})"
+            ax.plot(fpr[positive], tpr[positive], ls=styles[i % len(styles)], color=colour, lw=1.4, label=label)
+    ax.plot([lowest, 1], [lowest, 1], color="grey", ls=":", lw=1, label="chance")
+    ax.set_xscale("log")
+    ax.set_xlim(lowest, 1)
+    ax.set_ylim(0, 1.01)
+    ax.set_xlabel("background efficiency (FPR)")
+    ax.set_ylabel("signal efficiency (TPR)")
+    ax.legend(fontsize=6, loc="upper left")
+    return save_figure(fig, path)

@@ -17,7 +17,7 @@ from anomaly_lab.io import save_arrays
 from anomaly_lab.results import figures
 from anomaly_lab.results.loggers import log_results
 from anomaly_lab.results.report import write_json_atomic, write_report
-from anomaly_lab.results.tables import efficiency_table
+from anomaly_lab.results.tables import efficiency_table, signal_table
 
 LATENT_POINTS = 6000  # a readable scatter
 
@@ -28,6 +28,8 @@ def metrics_record(task: str | None, ev: Evaluation, checkpoint: str | None, mod
     out["references"] = {name: ref.metrics for name, ref in ev.references.items()}
     if ev.binning is not None:
         out["efficiency"] = {name: r.efficiency for name, r in ev.scorers(model_name).items()}
+    if ev.processes is not None:
+        out["signals"] = {name: r.per_signal for name, r in ev.scorers(model_name).items()}
     return out
 
 
@@ -44,9 +46,12 @@ def latent_coordinates(model: Any, x: torch.Tensor, batch_size: int = 1024) -> n
     return torch.cat(out).numpy()
 
 
-def _latent_figure(run_dir: Path, dm: AnomalyDataModule, model: Any, names: tuple[str, str]) -> dict[str, Path]:
-    """Test samples in the latent space (its two leading principal directions when it has more than two)."""
-    labels = dm.arrays["test_labels"]
+def _latent_figure(run_dir: Path, dm: AnomalyDataModule, model: Any, names: list[str]) -> dict[str, Path]:
+    """Test samples in the latent space (its two leading principal directions when it has more than two), coloured
+    by class, or by process when the test mix holds several signals."""
+    signals = dm.signal_processes()
+    labels = dm.test_extras["process"] if signals else dm.arrays["test_labels"]
+    names = [names[0], *signals] if signals else names
     keep = np.sort(np.random.default_rng(0).permutation(len(labels))[:LATENT_POINTS])
     latent = latent_coordinates(model, dm.inputs("test")[keep])
     if latent is None or latent.shape[1] < 2:
@@ -88,11 +93,29 @@ def run_figures(run_dir: Path, ev: Evaluation, dm: AnomalyDataModule, model: Any
         ),
         "significance improvement": figures.plot_sic(*m.roc.sic(), run_dir / "sic.png", SIC_MIN_BACKGROUND),
     }  # fmt: skip
-    figs |= _latent_figure(run_dir, dm, model, (names.background_name, names.signal_name))
+    figs |= _latent_figure(run_dir, dm, model, [names.background_name, names.signal_name])
     figs |= dm.example_figures(run_dir, model, test, m.threshold)
     if ev.binning is not None:
         figs |= _efficiency_figure(run_dir, ev, names.model_name or "autoencoder")
+    if ev.processes is not None:
+        figs |= _signal_figures(run_dir, ev, names)
     return figs
+
+
+def _signal_figures(run_dir: Path, ev: Evaluation, names: DictConfig) -> dict[str, Path]:
+    """Score histograms per process and ROC per signal on log-FPR axes (the model, then each other scorer)."""
+    m = ev.model
+    processes = [names.background_name, *ev.processes.names]
+    curves = {
+        scorer: {s: (roc.fpr, roc.tpr, r.per_signal[s]["auroc"]) for s, roc in r.signal_rocs.items()}
+        for scorer, r in ev.scorers(names.model_name or "autoencoder").items()
+    }
+    return {
+        "score histograms per process": figures.plot_score_histograms_by_process(
+            m.scores["test"], ev.processes.codes, processes, m.threshold, run_dir / "score_histograms_by_process.png"
+        ),
+        "ROC per signal": figures.plot_roc_by_signal(curves, run_dir / "roc_by_signal.png"),
+    }
 
 
 def write_run_outputs(
@@ -117,6 +140,11 @@ def write_run_outputs(
         rows = {name: r.efficiency for name, r in ev.scorers(model_name).items()}
         tables[f"Detection efficiency against {ev.binning.variable}"] = efficiency_table(
             rows, ev.binning.variable, model_name
+        )
+    if ev.processes is not None:
+        n_bg = int((ev.labels == 0).sum())
+        tables[f"Per signal, against {n_bg} test background events (TPR with binomial 95 % intervals)"] = signal_table(
+            {name: r.per_signal for name, r in ev.scorers(model_name).items()}
         )
     out = metrics_record(cfg.get("task_name"), ev, checkpoint, model_name)
     write_json_atomic(run_dir / "metrics.json", out)

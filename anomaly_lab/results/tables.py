@@ -22,3 +22,28 @@ def efficiency_table(rows: dict[str, list[dict]], variable: str, model: str) -> 
         lines.append(line)
     return "\n".join(lines)
 
+
+def signal_table(per_signal: dict[str, dict[str, dict]]) -> str:
+    """Markdown: per signal and scorer, AUC, TPR at the run's threshold and at each quoted FPR with its binomial
+    95 % interval; `per_signal[scorer][signal]` as `evaluation.per_signal.signal_metrics` gives it."""
+    fprs = sorted({p["fpr"] for by in per_signal.values() for m in by.values() for p in m["operating_points"]},
+                  reverse=True)  # fmt: skip
+    head = "| signal | scorer | AUC | TPR at the threshold |" + "".join(f" TPR at FPR {f:g} |" for f in fprs)
+    lines = [head, "|---|---|---:|---:|" + "---:|" * len(fprs)]
+    signals = list(dict.fromkeys(s for by in per_signal.values() for s in by))
+    for signal in signals:
+        for scorer, by in per_signal.items():
+            m = by.get(signal)
+            if m is None:
+                continue
+            cells = [f"{m['auroc']:.3f}", _percent(m["tpr_at_threshold"], m["tpr_at_threshold_low"],
+                                                   m["tpr_at_threshold_high"])]  # fmt: skip
+            points = {p["fpr"]: p for p in m["operating_points"]}
+            cells += [_percent(p["tpr"], p["tpr_low"], p["tpr_high"]) if (p := points.get(f)) else "—" for f in fprs]
+            lines.append(f"| {signal} | {scorer} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _percent(value: float, low: float, high: float) -> str:
+    """A fraction in percent with its interval: `12.3 % [10.1, 14.8]`."""
+    return f"{100 * value:.2f} % [{100 * low:.2f}, {100 * high:.2f}]"

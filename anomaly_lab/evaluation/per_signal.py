@@ -1,0 +1,92 @@
+"""Metrics per signal process when a test mix holds several (ADC2021's four): AUC against the whole test
+background, and TPR at small FPRs with binomial 95 % intervals, each FPR quoted only where enough background
+events stand behind it.
+
+The threshold for FPR f is read off the test background itself (the score passed by floor(f * n) of its events),
+as the trigger papers do; validation cannot set it, since it would need as many background events as the test.
+An FPR is quoted only where at least MIN_BACKGROUND_ABOVE background events pass its threshold: 10⁻⁵ needs 10⁶
+test background events.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy.stats import beta
+
+from anomaly_lab.evaluation import metrics
+
+FPR_POINTS = (1e-3, 1e-4, 1e-5)
+MIN_BACKGROUND_ABOVE = 10
+CONFIDENCE = 0.95
+
+
+@dataclass(frozen=True)
+class Processes:
+    """Per test sample its process code (0 background, i + 1 the i-th signal) and the signals' names."""
+
+    codes: np.ndarray
+    names: list[str]
+
+
+def binomial_interval(k: int, n: int, confidence: float = CONFIDENCE) -> tuple[float, float]:
+    """Clopper-Pearson interval of a fraction k / n at the given confidence (exact, never outside [0, 1])."""
+    if n <= 0:
+        return float("nan"), float("nan")
+    tail = (1 - confidence) / 2
+    low = float(beta.ppf(tail, k, n - k + 1)) if k > 0 else 0.0
+    high = float(beta.ppf(1 - tail, k + 1, n - k)) if k < n else 1.0
+    return low, high
+
+
+def operating_point(background: np.ndarray, signal: np.ndarray, fpr: float) -> dict[str, Any] | None:
+    """TPR with its interval at the threshold passing floor(fpr * n) background events; None where fewer than
+    MIN_BACKGROUND_ABOVE would pass (the FPR would rest on too few events to mean anything)."""
+    n_bg = len(background)
+    allowed = int(np.floor(fpr * n_bg + 1e-9))
+    if allowed < MIN_BACKGROUND_ABOVE:
+        return None
+    ranked = np.sort(background)[::-1]
+    threshold = float(ranked[allowed])  # strictly above it: at most `allowed` background events (ties fewer)
+    k = int((signal > threshold).sum())
+    low, high = binomial_interval(k, len(signal))
+    return {"fpr": fpr, "threshold": threshold, "tpr": k / len(signal), "tpr_low": low, "tpr_high": high,
+            "n_background_above": int((background > threshold).sum()), "n_signal_above": k}  # fmt: skip
+
+
+def signal_metrics(
+    scores: np.ndarray, processes: Processes, threshold: float, fprs: tuple[float, ...] = FPR_POINTS
+) -> dict[str, dict[str, Any]]:
+    """Per signal name: AUC against the test background, TPR at the run's threshold and at each quotable FPR."""
+    codes = np.asarray(processes.codes)
+    background = scores[codes == 0]
+    out = {}
+    for i, name in enumerate(processes.names, start=1):
+        signal = scores[codes == i]
+        if not len(signal) or not len(background):
+            continue
+        labels = np.repeat([0, 1], [len(background), len(signal)])
+        k = int((signal > threshold).sum())
+        low, high = binomial_interval(k, len(signal))
+        points = [p for f in fprs if (p := operating_point(background, signal, f)) is not None]
+        out[name] = {
+            "auroc": metrics.auroc(np.concatenate([background, signal]), labels),
+            "tpr_at_threshold": k / len(signal), "tpr_at_threshold_low": low, "tpr_at_threshold_high": high,
+            "n_signal": len(signal), "n_background": len(background), "operating_points": points,
+        }  # fmt: skip
+    return out
+
+
+def signal_rocs(scores: np.ndarray, processes: Processes) -> dict[str, metrics.RocCurve]:
+    """Per signal name, the ROC of its test events against the whole test background."""
+    codes = np.asarray(processes.codes)
+    background = scores[codes == 0]
+    out = {}
+    for i, name in enumerate(processes.names, start=1):
+        signal = scores[codes == i]
+        if len(signal) and len(background):
+            labels = np.repeat([0, 1], [len(background), len(signal)])
+            out[name] = metrics.RocCurve.of(np.concatenate([background, signal]), labels)
+    return out
