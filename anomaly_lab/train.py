@@ -94,11 +94,11 @@ def run(cfg: DictConfig) -> dict[str, Any]:
     if best:
         checkpoints.restore(best, model, dm, given if best == ckpt_path else None)
     model.to(trainer.strategy.root_device)
-    precision, model_name = str(trainer.precision), cfg.evaluation.get("model_name") or "autoencoder"
+    precision = str(trainer.precision)
     scores = score_splits(model, dm, dm.score_batch_size, precision)
     others = dm.reference_scores()
     for score, values in score_variants(model, dm, cfg.evaluation.get("score_variants") or [], precision).items():
-        others[f"{model_name}, {score} score"] = values
+        others[f"same model, {score} score"] = values
     ev = evaluate(policy, scores, dm.arrays["test_labels"], others, binning(cfg, dm), processes(dm))
     ev.model.metrics["val_loss"] = _val_loss(trainer)  # with val_auroc, what a hyperparameter search optimises
     run_dir = Path(cfg.paths.output_dir)
