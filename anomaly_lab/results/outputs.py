@@ -17,7 +17,7 @@ from anomaly_lab.io import save_arrays
 from anomaly_lab.results import figures
 from anomaly_lab.results.loggers import log_results
 from anomaly_lab.results.report import write_json_atomic, write_report
-from anomaly_lab.results.tables import efficiency_table, signal_table
+from anomaly_lab.results.tables import efficiency_table, signal_table, threshold_label
 
 LATENT_POINTS = 6000  # a readable scatter
 
@@ -143,9 +143,9 @@ def write_run_outputs(
         )
     if ev.processes is not None:
         n_bg = int((ev.labels == 0).sum())
-        tables[f"Per signal, against {n_bg} test background events (TPR with binomial 95 % intervals)"] = signal_table(
-            {name: r.per_signal for name, r in ev.scorers(model_name).items()}
-        )
+        per_signal = {name: r.per_signal for name, r in ev.scorers(model_name).items()}
+        heading = f"Per signal, against {n_bg} test background events (TPR with binomial 95 % intervals)"
+        tables[heading] = signal_table(per_signal, threshold_label(ev.model.metrics["target_fpr"]))
     out = metrics_record(cfg.get("task_name"), ev, checkpoint, model_name)
     write_json_atomic(run_dir / "metrics.json", out)
     write_report(run_dir, names.title, out, tables, figs, dm.describe())

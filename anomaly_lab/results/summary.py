@@ -1,8 +1,9 @@
-"""Results table from finished runs: `python -m anomaly_lab.results.summary <run dir or metrics.json> ...`.
+"""Results table from finished runs: `python -m anomaly_lab.results.summary [--signals] <run dir or metrics.json> ...`.
 
 One row per run and per reference scorer in it (e.g. the PCA reference), in the order given; the tables in
 experiments/ are made this way, so that they can be regenerated from the run directories. Column names come
 from what the runs recorded (the threshold policy's target FPR, the signal efficiency of the rejection).
+With `--signals`, runs on a test mix of several signals (ADC2021) give one row per signal and scorer instead.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import json
 import math
 from pathlib import Path
 from typing import Any
+
+from anomaly_lab.results.tables import signal_table, threshold_label
 
 
 def _percent(x: float) -> str:
@@ -51,14 +54,38 @@ def rows(m: dict[str, Any], name: str, cols: dict[str, tuple[str, str]]) -> list
             for s_name, s in scorers.items()]  # fmt: skip
 
 
-def table(paths: list[Path]) -> str:
-    """Markdown table over runs (directories holding metrics.json, or the files themselves); a reference
-    already listed with the same numbers (the same data, another model) is listed once."""
+def _read(paths: list[Path]) -> tuple[list[Path], list[dict[str, Any]]]:
     files = [p / "metrics.json" if p.is_dir() else p for p in paths]
     missing = [str(f) for f in files if not f.is_file()]
     if missing:
         raise SystemExit(f"no metrics.json at {', '.join(missing)}")
-    metrics = [json.loads(f.read_text()) for f in files]
+    return files, [json.loads(f.read_text()) for f in files]
+
+
+def signal_summary(paths: list[Path]) -> str:
+    """Markdown table per signal and scorer over runs whose test mix held several signals, with the test sizes
+    behind it; a reference listed by two runs with the same numbers (PCA on the same data) is listed once."""
+    files, metrics = _read(paths)
+    scorers: dict[str, dict] = {}
+    for f, m in zip(files, metrics, strict=True):
+        if "signals" not in m:
+            raise SystemExit(f"{f}: no per-signal metrics (a run on a test mix of one signal?)")
+        for name, by_signal in m["signals"].items():
+            label = name.replace("same model", m.get("task") or f.parent.name)
+            if label in scorers and scorers[label] != by_signal:
+                label = f"{label} ({m.get('task') or f.parent.name})"  # a reference fitted differently in this run
+            scorers[label] = by_signal
+    targets = {m.get("target_fpr") for m in metrics}
+    target = targets.pop() if len(targets) == 1 else None
+    sizes = {(s["n_background"], s["n_signal"]) for by in scorers.values() for s in by.values()}
+    sized = ", ".join(f"{b} background and {n} per signal" for b, n in sorted(sizes))
+    return f"Test events: {sized}.\n\n{signal_table(scorers, threshold_label(target))}"
+
+
+def table(paths: list[Path]) -> str:
+    """Markdown table over runs (directories holding metrics.json, or the files themselves); a reference
+    already listed with the same numbers (the same data, another model) is listed once."""
+    files, metrics = _read(paths)
     cols = columns(metrics)
     lines = ["| " + " | ".join(["run", "scorer", "test bkg + sig", *cols]) + " |"]
     lines.append("|---|---|---:|" + "---:|" * len(cols))
@@ -75,7 +102,9 @@ def table(paths: list[Path]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("runs", nargs="+", type=Path, help="run directories or their metrics.json files")
-    print(table(parser.parse_args().runs))
+    parser.add_argument("--signals", action="store_true", help="one row per signal and scorer (ADC2021 runs)")
+    args = parser.parse_args()
+    print(signal_summary(args.runs) if args.signals else table(args.runs))
 
 
 if __name__ == "__main__":

@@ -23,12 +23,17 @@ def efficiency_table(rows: dict[str, list[dict]], variable: str, model: str) -> 
     return "\n".join(lines)
 
 
-def signal_table(per_signal: dict[str, dict[str, dict]]) -> str:
-    """Markdown: per signal and scorer, AUC, TPR at the run's threshold and at each quoted FPR with its binomial
-    95 % interval; `per_signal[scorer][signal]` as `evaluation.per_signal.signal_metrics` gives it."""
+def threshold_label(target_fpr: float | None) -> str:
+    """The column of TPR at a run's own threshold, named by the FPR it was set at on validation background."""
+    return f"TPR at the threshold (FPR {target_fpr:g} on validation)" if target_fpr else "TPR at the threshold"
+
+
+def signal_table(per_signal: dict[str, dict[str, dict]], threshold_column: str = "TPR at the threshold") -> str:
+    """Markdown: per signal and scorer, AUC, TPR at the run's threshold and at each quoted FPR of the test
+    background with its binomial 95 % interval; `per_signal[scorer][signal]` as `evaluation.per_signal` gives it."""
     fprs = sorted({p["fpr"] for by in per_signal.values() for m in by.values() for p in m["operating_points"]},
                   reverse=True)  # fmt: skip
-    head = "| signal | scorer | AUC | TPR at the threshold |" + "".join(f" TPR at FPR {f:g} |" for f in fprs)
+    head = f"| signal | scorer | AUC | {threshold_column} |" + "".join(f" TPR at test FPR {f:g} |" for f in fprs)
     lines = [head, "|---|---|---:|---:|" + "---:|" * len(fprs)]
     signals = list(dict.fromkeys(s for by in per_signal.values() for s in by))
     for signal in signals:

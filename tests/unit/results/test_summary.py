@@ -65,3 +65,32 @@ def test_cli_prints_the_table_and_names_a_missing_run(tmp_path: Path, monkeypatc
     monkeypatch.setattr(sys, "argv", ["summary", str(tmp_path / "missing")])
     with pytest.raises(SystemExit, match="no metrics.json at .*missing"):
         main()
+
+
+def _signals_run(run: Path, task: str, vae_auc: float, pca: dict) -> Path:
+    run.mkdir(parents=True)
+    point = {"fpr": 0.001, "tpr": 0.25, "tpr_low": 0.2, "tpr_high": 0.3, "n_background_above": 10}
+    model = {"auroc": vae_auc, "tpr_at_threshold": 0.1, "tpr_at_threshold_low": 0.05, "tpr_at_threshold_high": 0.15,
+             "n_signal": 400, "n_background": 10_000, "operating_points": [point]}  # fmt: skip
+    signals = {f"{task}, reconstruction score": {"Ato4l": model}, "PCA (3 components)": pca,
+               "same model, kl score": {"Ato4l": model | {"auroc": 0.5, "operating_points": []}}}  # fmt: skip
+    (run / "metrics.json").write_text(json.dumps({"task": task, "target_fpr": 0.001, "signals": signals}))
+    return run
+
+
+def test_signal_summary_names_each_model_score_and_lists_shared_pca_once(tmp_path: Path) -> None:
+    pca = {"Ato4l": {"auroc": 0.6, "tpr_at_threshold": 0.02, "tpr_at_threshold_low": 0.01,
+                     "tpr_at_threshold_high": 0.04, "n_signal": 400, "n_background": 10_000, "operating_points": []}}  # fmt: skip
+    from anomaly_lab.results.summary import signal_summary
+
+    text = signal_summary([_signals_run(tmp_path / "a", "adc2021_vae", 0.9, pca),
+                           _signals_run(tmp_path / "b", "adc2021_ae", 0.8, pca)])  # fmt: skip
+    lines = text.splitlines()
+    assert lines[0] == "Test events: 10000 background and 400 per signal."
+    assert cells(lines[2]) == ["signal", "scorer", "AUC", "TPR at the threshold (FPR 0.001 on validation)",
+                               "TPR at test FPR 0.001"]  # fmt: skip
+    rows = [cells(line) for line in lines[4:]]
+    assert [r[1] for r in rows] == ["adc2021_vae, reconstruction score", "PCA (3 components)", "adc2021_vae, kl score",
+                                    "adc2021_ae, reconstruction score", "adc2021_ae, kl score"]  # fmt: skip
+    assert rows[0][2:] == ["0.900", "10.00 % [5.00, 15.00]", "25.00 % [20.00, 30.00]"]
+    assert rows[1][4] == "—"  # PCA reached no quotable operating point
