@@ -17,10 +17,12 @@ def reconstruction_error(x: torch.Tensor, reconstruction: torch.Tensor) -> torch
 
 
 def masked_reconstruction_error(x: torch.Tensor, reconstruction: torch.Tensor) -> torch.Tensor:
-    """Per-sample mean squared error over real entries only, for (batch, items, features + 1) inputs whose
-    last feature is 1 for a real item and 0 for padding; `reconstruction` has the features without the mask."""
+    """Per-sample mean squared error over real items only, for (batch, items, features + 1) inputs whose last
+    feature is 1 for a real item and 0 for padding. `reconstruction` (batch, items, k) is compared with the first
+    k features of `x`: all but the mask for LHCO particles, (pT, eta, phi) for ADC2021 objects, whose object-type
+    one-hot is input only. An event with no real item scores 0."""
     mask = x[..., -1:]
-    squared = (x[..., :-1] - reconstruction).pow(2) * mask
+    squared = (x[..., : reconstruction.shape[-1]] - reconstruction).pow(2) * mask
     n_real = mask.flatten(1).sum(1).clamp_min(1) * reconstruction.shape[-1]
     return squared.flatten(1).sum(1) / n_real
 
@@ -32,6 +34,8 @@ def error_function(masked: bool) -> Callable[[torch.Tensor, torch.Tensor], torch
 
 class AutoencoderModule(LossModule):
     """Trains `net` to reconstruct background with MSE; `predict_step` returns anomaly scores."""
+
+    SCORES = ("reconstruction",)
 
     def __init__(
         self,

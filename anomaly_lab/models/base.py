@@ -7,8 +7,9 @@ answers `reconstruct` and `encode`, so that no caller needs to know whether it i
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, ClassVar
 
 import lightning as L
 import torch
@@ -29,6 +30,10 @@ class LossModule(L.LightningModule, ABC):
     The factories are kept out of `hparams`: a checkpoint then holds plain data only and loads with
     torch's `weights_only=True`, which a resumed run needs.
     """
+
+    # the anomaly scores `predict_step` can give, the first the default; a family with several reads its choice
+    # from `hparams.score`
+    SCORES: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, optimizer: Callable[..., torch.optim.Optimizer], scheduler: Callable[..., Any] | None) -> None:
         super().__init__()
@@ -62,6 +67,27 @@ class LossModule(L.LightningModule, ABC):
     def encode(self, x: torch.Tensor) -> torch.Tensor | None:
         """The latent coordinates of `x`, one row per sample (None: the model has no latent space)."""
         return None
+
+    @classmethod
+    def score_names(cls) -> tuple[str, ...]:
+        """The anomaly scores this family's `predict_step` can give, so that a caller can ask for each in turn."""
+        return cls.SCORES
+
+    @contextmanager
+    def scoring(self, name: str) -> Iterator[LossModule]:
+        """`predict_step` gives score `name` inside the block and the configured one after it: another score of the
+        same trained network without retraining."""
+        if name not in self.score_names():
+            raise ValueError(f"score: expected one of {self.score_names()}, got {name!r}")
+        if "score" not in self.hparams:  # a family with one score: nothing to switch
+            yield self
+            return
+        configured = self.hparams.score
+        self.hparams.score = name
+        try:
+            yield self
+        finally:
+            self.hparams.score = configured
 
     def epoch_mean(self, name: str, value: torch.Tensor, n_samples: int) -> None:
         """Add a batch's mean `value` of `n_samples` to the epoch's sample-weighted mean of `name` (`<stage>_...`),

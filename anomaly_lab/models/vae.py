@@ -11,19 +11,26 @@ from torch import nn
 from anomaly_lab.models.autoencoder import error_function
 from anomaly_lab.models.base import Batch, LossModule
 
-SCORES = ("reconstruction", "kl", "both")
-
 
 def kl_divergence(mean: torch.Tensor, log_var: torch.Tensor) -> torch.Tensor:
     """Per-sample KL divergence of N(mean, exp(log_var)) from the unit Gaussian prior."""
     return -0.5 * (1 + log_var - mean.pow(2) - log_var.exp()).sum(dim=1)
 
 
+def latent_norm(mean: torch.Tensor) -> torch.Tensor:
+    """Per-sample sum of z_mean^2 over the latent dimensions: the KL term without its variance parts, the score
+    the level-1 trigger VAEs keep (encoder only, no decoder and no exponential on the FPGA)."""
+    return mean.flatten(1).pow(2).sum(dim=1)
+
+
 class VAEModule(LossModule):
     """Trains `net` (returning reconstruction, z_mean, z_log_var) on reconstruction error + beta * KL.
 
-    The anomaly score is the reconstruction error, the KL term, or both (the per-sample loss), as `score` says.
+    The anomaly score is the reconstruction error, the KL term, both (the per-sample loss) or mu2 (the latent mean's
+    squared norm), as `score` says; `scoring(name)` gives another of them from the same network.
     """
+
+    SCORES = ("reconstruction", "kl", "both", "mu2")
 
     def __init__(
         self,
@@ -36,8 +43,8 @@ class VAEModule(LossModule):
         masked: bool = False,
     ) -> None:
         super().__init__(optimizer, scheduler)
-        if score not in SCORES:
-            raise ValueError(f"model.score: expected one of {SCORES}, got {score!r}")
+        if score not in self.SCORES:
+            raise ValueError(f"model.score: expected one of {self.SCORES}, got {score!r}")
         self.save_hyperparameters(logger=False, ignore=["net", "optimizer", "scheduler"])
         self.set_net(net, compile)
         self.error = error_function(masked)
@@ -60,6 +67,8 @@ class VAEModule(LossModule):
         return (recon + self.hparams.beta * kl).mean()
 
     def predict_step(self, batch: Batch, batch_idx: int) -> torch.Tensor:
+        if self.hparams.score == "mu2":  # the encoder alone, as the trigger runs it
+            return latent_norm(self.encode(batch[0])).float()
         recon, kl = self._terms(batch[0])
         score = {"reconstruction": recon, "kl": kl, "both": recon + self.hparams.beta * kl}[self.hparams.score]
         return score.float()

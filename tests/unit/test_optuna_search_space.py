@@ -6,12 +6,22 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from omegaconf import OmegaConf
 from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 
+from anomaly_lab.benchmarks.model_size import model_config
 from hydra_plugins.anomaly_lab_optuna_sweeper._objective import objective_direction
 from hydra_plugins.anomaly_lab_optuna_sweeper._results import best_trial_config
 from hydra_plugins.anomaly_lab_optuna_sweeper._search_space import as_override, params_from_config, parse_params
 from hydra_plugins.anomaly_lab_optuna_sweeper._storage import default_study_name, storage_url
+
+SEARCHES = Path(__file__).resolve().parents[2] / "conf" / "hparams_search"
+
+
+def search_space(search: str) -> tuple[dict, dict]:
+    """(space, fixed) of a search config's `hydra.sweeper.params`, as the sweeper reads them."""
+    params = OmegaConf.load(SEARCHES / f"{search}.yaml").hydra.sweeper.params
+    return parse_params(params_from_config(OmegaConf.to_container(params)))
 
 
 @pytest.mark.parametrize(
@@ -94,3 +104,19 @@ def test_the_best_trial_becomes_a_primary_config_with_group_choices_in_its_defau
                                 {"/callbacks/x@callbacks.x": "y"}, "_self_"]  # fmt: skip
     assert body["model"] == {"optimizer": {"lr": 0.002}, "net": {"encoder_channels": [64, 32]}}
     assert body["tags"] == ["a"] and left == ["~logger"]
+
+
+@pytest.mark.parametrize("search", sorted(p.stem for p in SEARCHES.glob("*_optuna.yaml")))
+def test_every_optuna_search_reads_as_optuna_distributions(search: str) -> None:
+    space, fixed = search_space(search)
+    assert space and fixed == {}
+
+
+def test_the_adc2021_search_spans_the_vae_on_log_scales_over_keys_its_model_has() -> None:
+    space, _ = search_space("adc2021_optuna")
+    assert space["model.optimizer.lr"] == FloatDistribution(1e-4, 1e-2, log=True)
+    assert space["model.beta"] == FloatDistribution(1e-2, 10.0, log=True)
+    assert space["model.net.latent_dim"] == IntDistribution(2, 8)
+    assert "[32,16]" in space["model.net.hidden"].choices  # the seed's widths among the choices
+    model = model_config("adc2021_vae")
+    assert [key for key in space if OmegaConf.select(model, key) is None] == []
