@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 
 from anomaly_lab.data.base import AnomalyDataModule
-from anomaly_lab.data.lhco.preprocessing import FeatureStandardizer, ParticleScaler
-from anomaly_lab.data.transforms import GlobalScale, Standardizer
+from anomaly_lab.data.lhco.preprocessing import FeatureStandardizer
+from anomaly_lab.data.transforms import GlobalScale, ParticleScaler, Standardizer
 
 
 def sample_shape(dm: AnomalyDataModule) -> tuple[int, ...]:

@@ -17,10 +17,10 @@ import numpy as np
 import torch
 from rich.progress import Progress
 
+from anomaly_lab.data import figures
 from anomaly_lab.data.adc2021.objects_format import N_OBJECTS, iter_objects, n_events
 from anomaly_lab.data.adc2021.preprocessing import N_FEATURES, ObjectScaler
 from anomaly_lab.data.base import AnomalyDataModule
-from anomaly_lab.data.lhco import figures as lhco_figures
 
 SIGNALS = ("Ato4l", "leptoquark", "hToTauTau", "hChToTauNu")
 SIGNAL_TITLES = {
@@ -201,7 +201,7 @@ class ADC2021DataModule(AnomalyDataModule):
     ) -> dict[str, Path]:
         """Per-feature (pT, eta, phi) reconstruction of real objects in background and signal events."""
         assert self.arrays is not None, "setup() first"
-        return lhco_figures.reconstruction_figures(self.inputs("test"), self.arrays["test_labels"], model, run_dir)
+        return figures.reconstruction_figures(self.inputs("test"), self.arrays["test_labels"], model, run_dir)
 
 
 def _seed(seq: np.random.SeedSequence) -> int:

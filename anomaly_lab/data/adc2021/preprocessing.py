@@ -11,7 +11,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from anomaly_lab.data.lhco.preprocessing import ParticleScaler, ParticleScalerTwin
+from anomaly_lab.data.transforms import ParticleScaler, ParticleScalerTwin
 
 N_TYPES = 4  # MET, electron, muon, jet: classes 1..4 of the file
 N_FEATURES = 3 + N_TYPES  # what a model sees per object before the mask

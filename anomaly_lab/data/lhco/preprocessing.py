@@ -10,89 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from torch import nn
 
-from anomaly_lab.data.transforms import AffineTwin
+from anomaly_lab.data.transforms import PARTICLE_SCALING, AffineTwin, ParticleScaler
 
-# how each R&D particle feature is scaled: pT standardised, eta and phi min-max (the seed's choice)
-PARTICLE_SCALING = ("standard", "minmax", "minmax")
-MODES = ("standard", "minmax", "none")
-
-
-class ParticleScaler:
-    """(N, P, F) particle features -> (N, P, F + 1) float32: each feature scaled as its mode says, and the
-    real-particle mask (feature 0, the pT, above zero) appended; padded slots stay exactly 0.
-
-    Modes per feature: "standard" (mean/std), "minmax" (to [0, 1]) or "none" (e.g. a one-hot object type);
-    the number of features comes from `modes`, so any particle list fits (ADC2021 objects, R&D hadrons).
-    """
-
-    def __init__(self, modes: tuple[str, ...] | list[str] = PARTICLE_SCALING) -> None:
-        bad = [m for m in modes if m not in MODES]
-        if bad:
-            raise ValueError(f"particle scaling modes: expected each of {MODES}, got {bad}")
-        self.modes = tuple(modes)
-        self.state: dict[str, list[float]] | None = None
-
-    def fit(self, train: np.ndarray) -> ParticleScaler:
-        if train.shape[-1] != len(self.modes):
-            raise ValueError(f"ParticleScaler.fit: expected {len(self.modes)} features, got {train.shape[-1]}")
-        real = train[..., 0] > 0
-        if not real.any():
-            raise ValueError("ParticleScaler.fit: no real (pT > 0) particles in the training data")
-        shift, scale = [], []
-        for i, mode in enumerate(self.modes):
-            values = train[..., i][real].astype(np.float64)
-            if mode == "standard":
-                shift.append(float(values.mean()))
-                scale.append(float(values.std()) or 1.0)
-            elif mode == "minmax":
-                shift.append(float(values.min()))
-                scale.append(float(values.max()) - shift[-1] or 1.0)
-            else:
-                shift.append(0.0)
-                scale.append(1.0)
-        self.state = {"shift": shift, "scale": scale}
-        return self
-
-    def __call__(self, x: np.ndarray) -> np.ndarray:
-        if self.state is None:
-            raise RuntimeError("ParticleScaler used before fit()")
-        n = len(self.modes)
-        out = np.empty((*x.shape[:-1], n + 1), np.float32)
-        mask = x[..., 0] > 0
-        np.subtract(x, np.array(self.state["shift"], np.float32), out=out[..., :n], dtype=np.float32)
-        out[..., :n] /= np.array(self.state["scale"], np.float32)
-        out[..., :n] *= mask[..., None]
-        out[..., n] = mask
-        return out
-
-    def as_module(self) -> ParticleScalerTwin:
-        """The fitted scaling as a torch module, for a graph that takes raw particle lists."""
-        if self.state is None:
-            raise RuntimeError("ParticleScaler used before fit()")
-        return ParticleScalerTwin(self.state["shift"], self.state["scale"])
-
-    def state_dict(self) -> dict[str, list[float]] | None:
-        return None if self.state is None else {k: list(v) for k, v in self.state.items()}
-
-    def load_state_dict(self, state: dict[str, list[float]] | None) -> None:
-        self.state = None if state is None else {k: [float(v) for v in state[k]] for k in ("shift", "scale")}
-
-
-class ParticleScalerTwin(nn.Module):
-    """ParticleScaler as a torch module: the same float32 operations in the same order, so that it matches the
-    numpy transform bit for bit (padded slots 0, the mask appended)."""
-
-    def __init__(self, shift: list[float], scale: list[float]) -> None:
-        super().__init__()
-        self.register_buffer("shift", torch.tensor(shift, dtype=torch.float32))
-        self.register_buffer("scale", torch.tensor(scale, dtype=torch.float32))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = x.float()
-        mask = (x[..., :1] > 0).float()
-        return torch.cat([(x - self.shift) / self.scale * mask, mask], dim=-1)
+__all__ = ["PARTICLE_SCALING", "FeatureStandardizer", "ParticleScaler"]  # the particle scaler lives in transforms
 
 
 class FeatureStandardizer:
