@@ -38,6 +38,7 @@ bench: $(STAMP)
 	$(PY) -m anomaly_lab.benchmarks.lhco_reader
 	$(PY) -m anomaly_lab.benchmarks.export
 	$(PY) -m anomaly_lab.benchmarks.scan
+	$(PY) -m anomaly_lab.benchmarks.model_size --output experiments/benchmarks.md
 
 clean:
 	rm -rf logs outputs multirun .cache .pytest_cache

@@ -11,7 +11,7 @@ import torch
 from torch import nn
 
 from anomaly_lab.evaluation.scoring import autocast
-from anomaly_lab.models.vae import VAEModule, kl_divergence
+from anomaly_lab.models.vae import VAEModule, kl_divergence, latent_norm
 
 PerSample = Callable[[nn.Module, torch.Tensor], torch.Tensor]
 
@@ -56,7 +56,8 @@ def per_sample_score(module: L.LightningModule) -> PerSample:
         def vae_score(net: nn.Module, x: torch.Tensor) -> torch.Tensor:
             recon, mean, log_var = net(x)
             recon_error, kl = error(x, recon), kl_divergence(mean, log_var)
-            return {"reconstruction": recon_error, "kl": kl, "both": recon_error + beta * kl}[kind].float()
+            scores = {"reconstruction": recon_error, "kl": kl, "both": recon_error + beta * kl}
+            return (latent_norm(mean) if kind == "mu2" else scores[kind]).float()
 
         return vae_score
     return lambda net, x: error(x, net(x)).float()
