@@ -18,11 +18,12 @@ import torch
 from rich.progress import Progress
 
 from anomaly_lab.data import figures
+from anomaly_lab.data.adc2021.generator import GenerationPlan, describe_generation, generate_files
 from anomaly_lab.data.adc2021.objects_format import N_OBJECTS, iter_objects, n_events
 from anomaly_lab.data.adc2021.preprocessing import N_FEATURES, ObjectScaler
+from anomaly_lab.data.adc2021.processes import SIGNALS, Adc2021Physics
 from anomaly_lab.data.base import AnomalyDataModule
 
-SIGNALS = ("Ato4l", "leptoquark", "hToTauTau", "hChToTauNu")
 SIGNAL_TITLES = {
     "Ato4l": "A -> 4l (50 GeV)",
     "leptoquark": "LQ -> b tau (80 GeV)",
@@ -108,9 +109,7 @@ class ADC2021DataModule(AnomalyDataModule):
     def cache_prefix(self) -> str:
         return f"adc2021-{self.source}"
 
-    def _plan(self) -> Any:
-        from anomaly_lab.data.adc2021.generator import Adc2021Physics, GenerationPlan
-
+    def _plan(self) -> GenerationPlan:
         c = self.counts
         per_signal = c["val_signal"] + c["test_signal"]
         counts = {"background": c["train"] + c["val"] + c["test_background"], **dict.fromkeys(self.signals, per_signal)}
@@ -122,8 +121,6 @@ class ADC2021DataModule(AnomalyDataModule):
             return {"background": Path(self.files["background"])} | {
                 s: Path(self.files["signals"][s]) for s in self.signals
             }
-        from anomaly_lab.data.adc2021.generator import generate_files
-
         return generate_files(self._plan(), self.cache_dir, self.n_workers)
 
     def input_files(self) -> list[Path]:
@@ -179,8 +176,6 @@ class ADC2021DataModule(AnomalyDataModule):
         """Where the events come from, how they are prepared, the split sizes."""
         c = self.counts
         if self.source == "generated":
-            from anomaly_lab.data.adc2021.generator import describe_generation
-
             origin = describe_generation(self._plan())
         else:
             origin = f"the ADC2021 files {self.files['background']} (background) and {dict(self.files['signals'])}"
