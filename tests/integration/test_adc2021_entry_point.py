@@ -85,3 +85,22 @@ def test_missing_signal_file_is_one_line(run_cli, tmp_path: Path) -> None:
         "error: data.source=files needs data.files.background=<background_for_training.h5> and data.files.signals."
         "<name>=<file> for every signal in data.signals (missing: ['hToTauTau'])"
     )
+
+
+@pytest.mark.slow
+def test_generated_events_run_end_to_end(run_cli, recorded_numbers, only_run_dir, tmp_path: Path) -> None:
+    sizes = ("data.sizes.train=64", "data.sizes.val=32", "data.sizes.val_signal=16", "data.sizes.test_background=64",
+             "data.sizes.test_signal=16")  # fmt: skip
+    proc = run_cli("+experiment=adc2021_vae", "debug=smoke", *sizes)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    m, arrays, _ = recorded_numbers(only_run_dir())
+    np.testing.assert_array_equal(np.bincount(arrays["process"]), [64, 16, 16, 16, 16])
+    assert all(by["Ato4l"]["n_background"] == 64 for by in m["signals"].values())
+    # one file per process in the public format, with the generator's statistics beside it
+    files = sorted(
+        p.name.split("-")[1] for p in tmp_path.glob(".cache/anomaly_lab/adc2021-*-*.h5") if "generated" not in p.name
+    )
+    assert files == sorted(["background", *SIGNALS])
+    stats = [json.loads(p.read_text()) for p in tmp_path.glob(".cache/anomaly_lab/adc2021-background-*.json")]
+    assert stats[0]["W"]["events"] + stats[0]["Z"]["events"] + stats[0]["ttbar"]["events"] == 64 + 32 + 64
+    assert "Pythia 8 at 13 TeV" in (only_run_dir() / "report.md").read_text()
