@@ -14,21 +14,19 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
 import awkward as ak
 import numpy as np
-from rich.progress import Progress
 
 from anomaly_lab.atomic import write_text_atomic
 from anomaly_lab.data.adc2021.objects import event_objects, lepton_filter
 from anomaly_lab.data.adc2021.objects_format import ObjectWriter
 from anomaly_lab.data.adc2021.processes import PROCESSES, SIGNALS, Adc2021Physics
 from anomaly_lab.data.cache import config_key
+from anomaly_lab.data.pythia import run_in_order, start_pythia, task_seed
 
-MAX_SEED = 900_000_000  # Pythia's Random:seed range; 0 would mean "seed from the clock"
 VERSION = 1
 
 
@@ -40,16 +38,9 @@ def final_state(events: Any) -> Any:
 
 def _generate_task(task: tuple[str, int, int, Adc2021Physics]) -> tuple[np.ndarray, int, float]:
     """Worker: `n` filtered events of one process -> (objects (n, 19, 4), events generated to get them, seconds)."""
-    import pythia8mc
-
     process, n, seed, physics = task
     start = time.perf_counter()
-    pythia = pythia8mc.Pythia("", False)
-    for s in physics.pythia_settings(process, seed):
-        if not pythia.readString(s):
-            raise ValueError(f"Pythia rejected the setting {s!r}")
-    if not pythia.init():
-        raise RuntimeError(f"Pythia failed to initialise for {process} with seed {seed}")
+    pythia = start_pythia(physics.pythia_settings(process, seed), f"{process} with seed {seed}")
     rng = np.random.default_rng(seed)  # the resolution draws, fixed by the task like Pythia's
     kept: list[np.ndarray] = []
     n_kept = tried = 0
@@ -109,8 +100,8 @@ class GenerationPlan:
         out = []
         for process, total in self.process_counts(name).items():
             for t_index, lo in enumerate(range(0, total, self.task_size)):
-                state = np.random.SeedSequence([self.seed, PROCESSES.index(process), t_index]).generate_state(1)[0]
-                out.append((process, min(self.task_size, total - lo), int(state % MAX_SEED) + 1))
+                seed = task_seed(self.seed, PROCESSES.index(process), t_index)
+                out.append((process, min(self.task_size, total - lo), seed))
         # interleave the cocktail's processes, while every task is still written whole
         order = np.random.default_rng([self.seed, len(PROCESSES)]).permutation(len(out))
         return [out[i] for i in order]
@@ -129,18 +120,8 @@ class GenerationPlan:
 def _run_tasks(tasks: list[tuple[str, str, int, int]], physics: Adc2021Physics, n_workers: int) -> Iterator[Any]:
     """(task, (objects, generated, seconds)) per (file, process, n, seed) task, in order."""
     payload = [(process, n, seed, physics) for _, process, n, seed in tasks]
-    with Progress(transient=True) as progress:
-        bar = progress.add_task("Pythia 8 ADC2021 events", total=sum(t[2] for t in tasks))
-        if n_workers <= 1:
-            results: Iterator = map(_generate_task, payload)
-            for task, result in zip(tasks, results, strict=True):
-                progress.advance(bar, task[2])
-                yield task, result
-            return
-        with get_context("spawn").Pool(min(n_workers, len(tasks))) as pool:
-            for task, result in zip(tasks, pool.imap(_generate_task, payload), strict=True):
-                progress.advance(bar, task[2])
-                yield task, result
+    results = run_in_order(_generate_task, payload, [t[2] for t in tasks], "Pythia 8 ADC2021 events", n_workers)
+    yield from zip(tasks, results, strict=True)
 
 
 def generate_files(plan: GenerationPlan, cache_dir: str | Path, n_workers: int | None = None) -> dict[str, Path]:

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from anomaly_lab.data.adc2021.objects import ObjectCuts, Smearing
+from anomaly_lab.data.pythia import common_settings
 
 BACKGROUNDS = ("W", "QCD", "Z", "ttbar")
 SIGNALS = ("Ato4l", "leptoquark", "hToTauTau", "hChToTauNu")
@@ -62,15 +63,7 @@ class Adc2021Physics:
         """Pythia settings for one process and one task's seed."""
         if process not in PROCESSES:
             raise ValueError(f"ADC2021 process: expected one of {PROCESSES}, got {process!r}")
-        common = [
-            f"Beams:eCM = {self.sqrt_s}",
-            f"PartonLevel:MPI = {'on' if self.mpi else 'off'}",
-            "Random:setSeed = on",
-            f"Random:seed = {seed}",
-            "Next:numberCount = 0",
-            "Print:quiet = on",
-        ]
-        return common + self._process_settings(process)
+        return common_settings(self.sqrt_s, self.mpi, seed) + self._process_settings(process)
 
     def _process_settings(self, process: str) -> list[str]:
         lo, hi = self.z_mass_window

@@ -13,18 +13,17 @@ import os
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
 import awkward as ak
 import fastjet
 import numpy as np
-from rich.progress import Progress
 
 from anomaly_lab.atomic import write_text_atomic
 from anomaly_lab.data.cache import config_key
 from anomaly_lab.data.lhco.rnd_format import N_PARTICLES, EventWriter
+from anomaly_lab.data.pythia import common_settings, run_in_order, start_pythia, task_seed
 
 PROCESSES = ("background", "signal")
 NEUTRINOS = (12, 14, 16)
@@ -33,7 +32,6 @@ NEUTRINOS = (12, 14, 16)
 WPRIME, X_ID, Y_ID = 34, 37, 35
 X_QUARKS = ((2, -1), (4, -3))
 Y_QUARKS = ((1, -1), (2, -2), (3, -3), (4, -4), (5, -5))
-MAX_SEED = 900_000_000  # Pythia's Random:seed range; 0 would mean "seed from the clock"
 
 
 @dataclass(frozen=True)
@@ -59,14 +57,7 @@ class LhcoPhysics:
         """Pythia settings for one process and one task's seed."""
         if process not in PROCESSES:
             raise ValueError(f"LHCO process: expected one of {PROCESSES}, got {process!r}")
-        common = [
-            f"Beams:eCM = {self.sqrt_s}",
-            f"PartonLevel:MPI = {'on' if self.mpi else 'off'}",
-            "Random:setSeed = on",
-            f"Random:seed = {seed}",
-            "Next:numberCount = 0",
-            "Print:quiet = on",
-        ]
+        common = common_settings(self.sqrt_s, self.mpi, seed)
         if process == "background":
             return [*common, "HardQCD:all = on", f"PhaseSpace:pTHatMin = {self.pthat_min}"]
         return [*common, *self._signal_settings()]
@@ -127,17 +118,10 @@ def padded_particles(momenta: Any, max_particles: int = N_PARTICLES) -> np.ndarr
 
 def _generate_task(task: tuple[str, int, int, dict]) -> tuple[np.ndarray, int, float]:
     """Worker: `n` triggered events of one process -> (particles (n, 700, 3), events generated, seconds)."""
-    import pythia8mc
-
     process, n, seed, physics_dict = task
     physics = LhcoPhysics(**physics_dict)
     start = time.perf_counter()
-    pythia = pythia8mc.Pythia("", False)
-    for s in physics.pythia_settings(process, seed):
-        if not pythia.readString(s):
-            raise ValueError(f"Pythia rejected the setting {s!r}")
-    if not pythia.init():
-        raise RuntimeError(f"Pythia failed to initialise for {process} with seed {seed}")
+    pythia = start_pythia(physics.pythia_settings(process, seed), f"{process} with seed {seed}")
     kept: list[np.ndarray] = []
     n_kept = tried = 0
     efficiency = 1.0  # the first batch is sized for the task, later ones by the measured trigger efficiency
@@ -171,8 +155,7 @@ class GenerationPlan:
         out = []
         for p_index, (process, total) in enumerate(zip(PROCESSES, (self.n_background, self.n_signal), strict=True)):
             for t_index, lo in enumerate(range(0, total, self.task_size)):
-                state = np.random.SeedSequence([self.seed, p_index, t_index]).generate_state(1)[0]
-                out.append((process, min(self.task_size, total - lo), int(state % MAX_SEED) + 1))
+                out.append((process, min(self.task_size, total - lo), task_seed(self.seed, p_index, t_index)))
         # interleave the processes, as in the R&D file, while every task is still written whole
         order = np.random.default_rng(self.seed).permutation(len(out))
         return [out[i] for i in order]
@@ -185,18 +168,8 @@ class GenerationPlan:
 def _run_tasks(plan: GenerationPlan, n_workers: int) -> Iterator[tuple[tuple, tuple]]:
     tasks = plan.tasks()
     payload = [(process, n, seed, asdict(plan.physics)) for process, n, seed in tasks]
-    with Progress(transient=True) as progress:
-        bar = progress.add_task("Pythia 8 LHCO events", total=sum(t[1] for t in tasks))
-        if n_workers <= 1:
-            results: Iterator = map(_generate_task, payload)
-            for task, result in zip(tasks, results, strict=True):
-                progress.advance(bar, task[1])
-                yield task, result
-            return
-        with get_context("spawn").Pool(min(n_workers, len(tasks))) as pool:
-            for task, result in zip(tasks, pool.imap(_generate_task, payload), strict=True):
-                progress.advance(bar, task[1])
-                yield task, result
+    results = run_in_order(_generate_task, payload, [t[1] for t in tasks], "Pythia 8 LHCO events", n_workers)
+    yield from zip(tasks, results, strict=True)
 
 
 def generate_file(plan: GenerationPlan, cache_dir: str | Path, n_workers: int | None = None) -> Path:
