@@ -70,7 +70,7 @@ def random_events(n: int, shape: EventShape = EventShape(), seed: int = 0) -> to
 
 
 class Encoder(nn.Module):
-    """A VAE network's encoder alone (z_mean and z_log_var), what its mu2 score runs, for counting FLOPs."""
+    """A VAE network's encoder alone (z_mean and z_log_var): what its latent scores (kl, mu2) run, for FLOPs."""
 
     def __init__(self, net: nn.Module) -> None:
         super().__init__()
@@ -98,8 +98,8 @@ def scoring_rate(module: LossModule, x: torch.Tensor, batch: int, repeats: int) 
 def measure(
     name: str, shape: EventShape, events: int, repeats: int, batches: Sequence[int] = BATCHES
 ) -> list[dict[str, Any]]:
-    """One model's rows: its configured score and, for a VAE, the encoder-only mu2 score too, each with the parameter
-    count, forward FLOPs per event and events/s per batch."""
+    """One model's rows: its configured score and, for a VAE, the encoder-only mu2 score too, each with the parameters
+    it runs (a latent score: the encoder's), forward FLOPs per event and events/s per batch."""
     module = build_module(model_config(name, shape), seed=0)
     configured = module.hparams.get("score", module.score_names()[0])
     inputs = {batch: random_events(max(events, batch) // batch * batch, shape, seed=batch) for batch in batches}
@@ -107,8 +107,10 @@ def measure(
     for score in dict.fromkeys([configured, *(s for s in ("mu2",) if s in module.score_names())]):
         with module.scoring(score):  # whole batches only above: every timed call has the same shape
             rates = {batch: scoring_rate(module, x, batch, repeats) for batch, x in inputs.items()}
-        scored = SimpleNamespace(net=Encoder(module.net).train(module.net.training)) if score == "mu2" else module
-        rows.append({"model": name, "score": score, "parameters": sum(p.numel() for p in module.parameters()),
+        latent = score in ("mu2", "kl")
+        scored = SimpleNamespace(net=Encoder(module.net).train(module.net.training)) if latent else module
+        used = [p for n, p in module.net.named_parameters() if not (latent and n.startswith("decoder"))]
+        rows.append({"model": name, "score": score, "parameters": sum(p.numel() for p in used),
                      "flops": forward_flops(scored, shape.inputs), "rates": rates})  # fmt: skip
     return rows
 
@@ -147,9 +149,9 @@ def run(
         f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, shared with other work "
         f"(1-minute load average {load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end); torch "
         f"{torch.__version__} with {threads} thread(s). Events of shape {shape.inputs} (random, untrained weights), "
-        f"scored by the module's `predict_step` with its configured score (and a VAE's mu2, from its encoder alone); "
-        f"rates are the median of {repeats} passes over at least {events} events. FLOPs count the matrix products of "
-        "what the score runs (torch's FlopCounterMode).",
+        "scored by the module's `predict_step` with its configured score (and a VAE's mu2); a VAE's kl and mu2 run "
+        f"its encoder alone. Rates are the median of {repeats} passes over at least {events} events. Parameters and "
+        "FLOPs (the matrix products, torch's FlopCounterMode) are of what the score runs.",
         "",
         *table(rows),
         "",

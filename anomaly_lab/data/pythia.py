@@ -27,7 +27,7 @@ def common_settings(sqrt_s: float, mpi: bool, seed: int) -> list[str]:
 
 
 def task_seed(seed: int, process_index: int, task_index: int) -> int:
-    """A task's Pythia seed from (run seed, process, task index) only: asking for more events keeps the first ones."""
+    """A task's Pythia seed from (run seed, process, task index) only, whatever the other tasks are."""
     state = np.random.SeedSequence([seed, process_index, task_index]).generate_state(1)[0]
     return int(state % MAX_SEED) + 1
 

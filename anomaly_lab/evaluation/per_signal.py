@@ -42,18 +42,22 @@ def binomial_interval(k: int, n: int, confidence: float = CONFIDENCE) -> tuple[f
 
 
 def operating_point(background: np.ndarray, signal: np.ndarray, fpr: float) -> dict[str, Any] | None:
-    """TPR with its interval at the threshold passing floor(fpr * n) background events; None where fewer than
-    MIN_BACKGROUND_ABOVE would pass (the FPR would rest on too few events to mean anything)."""
+    """TPR with its interval at the threshold passing at most floor(fpr * n) background events (fewer where scores
+    tie), and the FPR it reaches; None where fewer than MIN_BACKGROUND_ABOVE pass (the FPR would rest on too few
+    events to mean anything)."""
     n_bg = len(background)
     allowed = int(np.floor(fpr * n_bg + 1e-9))
     if allowed < MIN_BACKGROUND_ABOVE:
         return None
     ranked = np.sort(background)[::-1]
-    threshold = float(ranked[allowed])  # strictly above it: at most `allowed` background events (ties fewer)
+    threshold = float(ranked[allowed])  # strictly above it: at most `allowed` background events
+    above = int((background > threshold).sum())
+    if above < MIN_BACKGROUND_ABOVE:
+        return None
     k = int((signal > threshold).sum())
     low, high = binomial_interval(k, len(signal))
-    return {"fpr": fpr, "threshold": threshold, "tpr": k / len(signal), "tpr_low": low, "tpr_high": high,
-            "n_background_above": int((background > threshold).sum()), "n_signal_above": k}  # fmt: skip
+    return {"fpr": fpr, "test_fpr": above / n_bg, "threshold": threshold, "tpr": k / len(signal), "tpr_low": low,
+            "tpr_high": high, "n_background_above": above, "n_signal_above": k}  # fmt: skip
 
 
 def signal_metrics(

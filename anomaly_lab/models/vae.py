@@ -67,8 +67,9 @@ class VAEModule(LossModule):
         return (recon + self.hparams.beta * kl).mean()
 
     def predict_step(self, batch: Batch, batch_idx: int) -> torch.Tensor:
-        if self.hparams.score == "mu2":  # the encoder alone, as the trigger runs it
-            return latent_norm(self.encode(batch[0])).float()
+        if self.hparams.score in ("mu2", "kl"):  # latent scores need the encoder alone, as a trigger runs them
+            mean, log_var = self.net.encode(batch[0])
+            return (latent_norm(mean) if self.hparams.score == "mu2" else kl_divergence(mean, log_var)).float()
         recon, kl = self._terms(batch[0])
         score = {"reconstruction": recon, "kl": kl, "both": recon + self.hparams.beta * kl}[self.hparams.score]
         return score.float()

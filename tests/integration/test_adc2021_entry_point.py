@@ -88,8 +88,8 @@ def test_missing_signal_file_is_one_line(run_cli, tmp_path: Path) -> None:
     proc = run_cli("+experiment=adc2021_vae", "debug=smoke", *args)
     assert proc.returncode == 1
     assert proc.stderr.strip().splitlines()[-1] == (
-        "error: data.source=files needs data.files.background=<background_for_training.h5> and data.files.signals."
-        "<name>=<file> for every signal in data.signals (missing: ['hToTauTau'])"
+        "error: data.source=files needs data.files.background=<background_for_training.h5> and "
+        "+data.files.signals.<name>=<file> for every signal in data.signals (missing: ['hToTauTau'])"
     )
 
 

@@ -33,27 +33,36 @@ SIGNAL_TITLES = {
 OVERDRAW = 1.02  # events drawn beyond those needed, to replace all-zero ones without a second pass
 
 
-def sample_events(path: Path, n: int, seed: int, chunk_size: int) -> tuple[np.ndarray, int]:
-    """`n` events drawn at random without replacement from an ADC2021 file, in random order, all-zero events left
-    out; and how many all-zero events the draw met. Reads the file once, chunk by chunk."""
-    total = n_events(path)
-    order = np.random.default_rng(seed).permutation(total)[: min(total, int(n * OVERDRAW) + 16)]
-    wanted = np.sort(order)
+def _read_rows(path: Path, rows: np.ndarray, chunk_size: int) -> np.ndarray:
+    """Events at the given file positions, in that order, from one chunked pass over the file."""
+    wanted = np.sort(rows)
     kept: list[np.ndarray] = []
     lo = 0
     for chunk in iter_objects(path, chunk_size):
         hi = lo + len(chunk)
-        rows = wanted[(wanted >= lo) & (wanted < hi)] - lo
-        kept.append(chunk[rows])
+        kept.append(chunk[wanted[(wanted >= lo) & (wanted < hi)] - lo])
         lo = hi
         if lo > wanted[-1]:
             break
-    events = np.concatenate(kept)[np.argsort(np.argsort(order))]  # back into the draw's random order
-    empty = ~events.any(axis=(1, 2))
-    events = events[~empty]
+    return np.concatenate(kept)[np.argsort(np.argsort(rows))]  # from file order back to the given order
+
+
+def sample_events(path: Path, n: int, seed: int, chunk_size: int) -> tuple[np.ndarray, int]:
+    """`n` events drawn at random without replacement from an ADC2021 file, in random order, all-zero events left
+    out; and how many all-zero events the draw met. One pass over the file reads the draw plus a margin; a file
+    with more empty events than the margin gets further passes over the rest of the same random order."""
+    total = n_events(path)
+    order = np.random.default_rng(seed).permutation(total)
+    events, empty, taken = np.zeros((0, 19, 4), np.float32), 0, 0
+    while len(events) < n and taken < total:
+        rows = order[taken : taken + int((n - len(events)) * OVERDRAW) + 16]
+        taken += len(rows)
+        drawn = _read_rows(path, rows, chunk_size)
+        blank = ~drawn.any(axis=(1, 2))
+        events, empty = np.concatenate([events, drawn[~blank]]), empty + int(blank.sum())
     if len(events) < n:
-        raise ValueError(f"{path}: too few events with objects (have {len(events)} of {total} drawn, need {n})")
-    return events[:n], int(empty.sum())
+        raise ValueError(f"{path}: too few events with objects ({len(events)} of the {total} in the file, need {n})")
+    return events[:n], empty
 
 
 class ADC2021DataModule(AnomalyDataModule):
@@ -96,9 +105,10 @@ class ADC2021DataModule(AnomalyDataModule):
             given = dict(files.get("signals") or {})
             missing = [s for s in self.signals if not given.get(s)]
             if not files.get("background") or missing:
+                what = missing or "background"
                 raise ValueError(
-                    "data.source=files needs data.files.background=<background_for_training.h5> and data.files.signals."
-                    f"<name>=<file> for every signal in data.signals (missing: {missing or 'background'})"
+                    "data.source=files needs data.files.background=<background_for_training.h5> and "
+                    f"+data.files.signals.<name>=<file> for every signal in data.signals (missing: {what})"
                 )
         elif unknown := [s for s in self.signals if s not in SIGNALS]:
             raise ValueError(f"data.signals: the generator makes {list(SIGNALS)}, got {unknown}")

@@ -23,7 +23,7 @@ import numpy as np
 from anomaly_lab.atomic import write_text_atomic
 from anomaly_lab.data.adc2021.objects import event_objects, lepton_filter
 from anomaly_lab.data.adc2021.objects_format import ObjectWriter
-from anomaly_lab.data.adc2021.processes import PROCESSES, SIGNALS, Adc2021Physics
+from anomaly_lab.data.adc2021.processes import COCKTAIL_SETTINGS, PROCESSES, SIGNAL_MASSES, SIGNALS, Adc2021Physics
 from anomaly_lab.data.cache import config_key
 from anomaly_lab.data.pythia import run_in_order, start_pythia, task_seed
 
@@ -95,7 +95,8 @@ class GenerationPlan:
     def tasks(self, name: str) -> list[tuple[str, int, int]]:
         """(process, n, Pythia seed) per task of one file, in the order they are written to it.
 
-        A task's seed depends on (run seed, process, task index) only, so asking for more events keeps the first ones.
+        A task's seeds (Pythia's and the smearing's) depend on (run seed, process, task index) only, not on the other
+        tasks; a task of another size draws its smearing in other batches, so its events differ.
         """
         out = []
         for process, total in self.process_counts(name).items():
@@ -110,9 +111,11 @@ class GenerationPlan:
         """Hash of what decides one file (`name`), or of the whole plan."""
         counts = dict(self.counts) if name is None else {name: self.counts[name]}
         physics = asdict(self.physics)
-        if name in SIGNALS:  # the cocktail's settings do not change a signal file
-            for k in ("w_fraction", "qcd_fraction", "z_fraction", "ttbar_fraction", "qcd_pthat_min", "z_mass_window"):
-                physics.pop(k)
+        if name is not None:  # only what decides this file: a signal's own mass, or the cocktail's settings
+            unused = [*COCKTAIL_SETTINGS, *SIGNAL_MASSES.values()] if name in SIGNALS else list(SIGNAL_MASSES.values())
+            for k in unused:
+                if k != SIGNAL_MASSES.get(name):
+                    physics.pop(k)
         return config_key({"counts": counts, "seed": self.seed, "physics": physics, "task_size": self.task_size,
                            "version": VERSION})  # fmt: skip
 
@@ -145,12 +148,13 @@ def generate_files(plan: GenerationPlan, cache_dir: str | Path, n_workers: int |
             writers[name].append(objects)
             s = stats[name][process]
             s["events"], s["generated"], s["seconds"] = s["events"] + n, s["generated"] + tried, s["seconds"] + seconds
-    for name in missing:
-        for s in stats[name].values():
-            s["events_per_core_second"] = s["events"] / s["seconds"] if s["seconds"] else None
-            s["filter_efficiency"] = s["events"] / s["generated"] if s["generated"] else None
-        record = {"physics": asdict(plan.physics), **stats[name]}
-        write_text_atomic(paths[name].with_suffix(".json"), json.dumps(record, indent=1))
+        # the statistics go first: a crash before the event files are renamed into place leaves no file without them
+        for name in missing:
+            for s in stats[name].values():
+                s["events_per_core_second"] = s["events"] / s["seconds"] if s["seconds"] else None
+                s["filter_efficiency"] = s["events"] / s["generated"] if s["generated"] else None
+            record = {"physics": asdict(plan.physics), **stats[name]}
+            write_text_atomic(paths[name].with_suffix(".json"), json.dumps(record, indent=1))
     return paths
 
 

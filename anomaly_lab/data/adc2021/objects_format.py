@@ -108,6 +108,8 @@ class _ObjectFile:
                     f"{path}: key '{key}' is {list(_decoded(h5[key][()]))}, expected {list(expected)}"
                 )
         self.ids = h5.get("EvtId")
+        if self.ids is not None and not isinstance(self.ids, h5py.Dataset):
+            raise ObjectFormatError(f"{path}: key 'EvtId' is a group, expected a dataset of {node.shape[0]} event ids")
         if self.ids is not None and (self.ids.ndim != 1 or len(self.ids) != node.shape[0]):
             raise ObjectFormatError(f"{path}: key 'EvtId' has shape {self.ids.shape}, expected ({node.shape[0]},)")
         self.values, self.n_events = node, int(node.shape[0])
@@ -149,6 +151,8 @@ def iter_objects(
 ) -> Iterator[np.ndarray] | Iterator[tuple[np.ndarray, np.ndarray | None]]:
     """Yield (n, 19, 4) float32 chunks of events [start, stop), or (objects, EvtId or None) with `with_ids`, so
     memory holds one chunk (304 bytes an event as float32) whatever the file's size (the background has about 4 M)."""
+    if chunk_size < 1:
+        raise ValueError(f"chunk_size: expected at least 1 event, got {chunk_size}")
     source = _ObjectFile(Path(path))
     try:
         stop = source.n_events if stop is None else min(stop, source.n_events)
@@ -169,6 +173,14 @@ class ObjectWriter:
         self._stack = ExitStack()
 
     def __enter__(self) -> ObjectWriter:
+        try:
+            self._create()
+        except BaseException as err:  # exited with the error, so the temporary file is removed, not renamed
+            self._stack.__exit__(type(err), err, err.__traceback__)
+            raise
+        return self
+
+    def _create(self) -> None:
         tmp = self._stack.enter_context(atomic_path(self.path))
         self.h5 = self._stack.enter_context(h5py.File(tmp, "w"))
         shape = (0, N_OBJECTS, N_COLUMNS)
@@ -180,7 +192,6 @@ class ObjectWriter:
         self.h5.create_dataset("Particles_Classes", data=np.array(CLASS_NAMES, dtype="S"))
         if self.event_ids:
             self.ids = self.h5.create_dataset("EvtId", (0,), np.int64, maxshape=(None,), chunks=(self.chunk_events,))
-        return self
 
     def append(self, objects: np.ndarray, ids: np.ndarray | None = None) -> None:
         """Append (n, 19, 4) events; a black box (`event_ids=True`) numbers them in order unless `ids` are given."""

@@ -11,6 +11,9 @@ from anomaly_lab.data.pythia import common_settings
 
 BACKGROUNDS = ("W", "QCD", "Z", "ttbar")
 SIGNALS = ("Ato4l", "leptoquark", "hToTauTau", "hChToTauNu")
+# the settings only the cocktail's file depends on, and the one each signal's file depends on
+COCKTAIL_SETTINGS = ("w_fraction", "qcd_fraction", "z_fraction", "ttbar_fraction", "qcd_pthat_min", "z_mass_window")
+SIGNAL_MASSES = {"Ato4l": "a_mass", "leptoquark": "lq_mass", "hToTauTau": "h_mass", "hChToTauNu": "hch_mass"}
 PROCESSES = BACKGROUNDS + SIGNALS  # a process's index here seeds its tasks: never reorder
 A_ID, LQ_ID, H_ID, HCH_ID = 36, 42, 25, 37
 
@@ -21,10 +24,11 @@ class Adc2021Physics:
 
     Cocktail fractions are of filtered events, normalised to sum to one. The paper's are W 59.2 %, QCD 33.8 %,
     Z 6.7 %, ttbar 0.3 %; W, Z and ttbar keep its ratios here, and QCD multijet is off by default. Measured on this
-    machine (about 110 generated events per core-second): none of 12 000 `HardQCD:all` events with pTHat > 20 GeV
+    machine: none of 12 000 `HardQCD:all` events with pTHat > 20 GeV
     has an isolated e or mu above 23 GeV (3 leptons above 23 GeV, relative isolation 0.23 and more against the cut
     0.15), nor any of 4 000 bbbar + ccbar events (7 such leptons, isolation 0.47 and more): under 2.5e-4 filtered
-    events per event, 0.03 per core-second. We take the paper's QCD share to come from its Delphes detector
+    events per generated event, so under 0.03 per core-second at the 74-99 generated events per core-second of the
+    other processes. We take the paper's QCD share to come from its Delphes detector
     simulation (fake leptons, its own isolation under pileup), which this generator-level detector does not model.
     Setting `qcd_fraction` generates heavy-flavour QCD above `qcd_pthat_min`; a task stops with an error once its
     filter efficiency is measured below `min_efficiency`.

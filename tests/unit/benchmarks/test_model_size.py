@@ -24,14 +24,18 @@ def test_the_table_has_a_row_per_model_with_its_true_size(tmp_path: Path, capsys
     text = main(["--output", str(out), "--events", "64", "--repeats", "1", "--batches", "1,32"])
     rows = table_rows(text)
     # each model with its configured score, and the VAE with its encoder-only trigger score as well
-    assert list(rows) == [("adc2021_vae", "reconstruction"), ("adc2021_vae", "mu2"),
+    assert list(rows) == [("adc2021_vae", "kl"), ("adc2021_vae", "mu2"),
                           ("adc2021_ae", "reconstruction"), ("adc2021_trigger_ae", "reconstruction")]  # fmt: skip
     for (name, score), (parameters, flops, rate_1, rate_32) in rows.items():
         module = build_module(model_config(name), seed=0)
-        assert int(parameters) == sum(p.numel() for p in module.parameters())
-        # dense layers only: 2 FLOPs per weight (one multiply-add), the biases uncounted; mu2 runs no decoder
-        weights = sum(p.numel() for n, p in module.net.named_parameters()
-                      if n.endswith("weight") and not (score == "mu2" and n.startswith("decoder")))  # fmt: skip
+        # the latent scores (a VAE's KL and mu2) run no decoder: neither its parameters nor its FLOPs count
+        run = [
+            (n, p) for n, p in module.net.named_parameters() if not (score in ("kl", "mu2") and n.startswith("decoder"))
+        ]
+        assert int(parameters) == sum(p.numel() for _, p in run)
+        assert (int(parameters) < sum(p.numel() for p in module.parameters())) == (score in ("kl", "mu2"))
+        # dense layers only: 2 FLOPs per weight (one multiply-add), the biases uncounted
+        weights = sum(p.numel() for n, p in run if n.endswith("weight"))
         assert int(flops) == 2 * weights
         assert float(rate_1) > 0 and float(rate_32) > 0
     written = out.read_text()

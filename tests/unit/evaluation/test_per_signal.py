@@ -44,3 +44,13 @@ def test_each_signal_is_measured_against_the_whole_background_alone() -> None:
         assert out[name]["n_background"] == 12_000
         assert [p["fpr"] for p in out[name]["operating_points"]] == [1e-3]  # 1e-4 would rest on 1.2 events
     assert out["far"]["auroc"] > 0.9 > out["near"]["auroc"]
+
+
+def test_tied_background_scores_count_as_they_pass_not_as_allowed() -> None:
+    # 10 000 background events, the top 30 tied: a cut at FPR 1e-3 (10 allowed) sits on the tie and passes none
+    background = np.r_[np.arange(9_970.0), np.full(30, 1e6)]
+    assert operating_point(background, np.ones(5), 1e-3) is None
+    # 20 000 events, 12 distinct on top, then 10 tied: 20 allowed, the cut sits on the tie and passes the 12
+    background = np.r_[np.arange(19_978.0), np.full(10, 1e6), 2e6 + np.arange(12.0)]
+    p = operating_point(background, np.array([3e6, 1e6, 0.0, 5e6]), 1e-3)
+    assert (p["n_background_above"], p["test_fpr"], p["fpr"], p["tpr"]) == (12, 6e-4, 1e-3, 0.5)

@@ -113,3 +113,23 @@ def test_bad_options_are_one_clear_error(tmp_path: Path, kw: dict, message: str)
     with pytest.raises(ValueError) as err:
         _dm(args.pop("files"), tmp_path, **args)
     assert message in str(err.value)
+
+
+def test_draw_passes_again_over_the_file_when_empty_events_exceed_the_margin(tmp_path: Path) -> None:
+    events = adc2021_events(2000, seed=5)
+    events[np.random.default_rng(0).permutation(2000)[:200]] = 0.0  # 10 % all-zero, beyond the 2 % overdraw
+    drawn, empty = sample_events(write_objects(tmp_path / "f.h5", events), 1600, seed=1, chunk_size=256)
+    assert len(drawn) == 1600 and empty > 32 and drawn.any(axis=(1, 2)).all()
+    assert len(np.unique(drawn.reshape(1600, -1), axis=0)) == 1600
+    with pytest.raises(ValueError, match=r"too few events with objects \(1800 of the 2000 in the file, need 1801\)"):
+        sample_events(tmp_path / "f.h5", 1801, seed=1, chunk_size=256)
+
+
+def test_each_signal_keeps_validation_and_test_events_apart(files: dict, tmp_path: Path) -> None:
+    dm = _dm(files, tmp_path)
+    dm.setup()
+    a = dm.arrays
+    for code in (1, 2):
+        val = a["val_signal"][a["val_signal_process"] == code].reshape(20, -1)
+        test = a["test"][a["test_process"] == code].reshape(40, -1)
+        assert len(np.unique(np.concatenate([val, test]), axis=0)) == 60

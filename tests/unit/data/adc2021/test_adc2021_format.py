@@ -134,3 +134,23 @@ def test_file_without_particles_names_what_it_has(tmp_path: Path) -> None:
         f["df"] = np.zeros(3)
     with pytest.raises(ObjectFormatError, match=r"no dataset 'Particles' \(found \['df'\]"):
         n_events(tmp_path / "other.h5")
+
+
+def test_writer_failing_to_start_leaves_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def full_disk(*args, **kwargs):
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(h5py.File, "create_dataset", full_disk)
+    with pytest.raises(OSError, match="No space"), ObjectWriter(tmp_path / "new.h5"):
+        pass
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_evtid_group_and_bad_chunk_size_are_one_clear_error(tmp_path: Path) -> None:
+    path = _raw_file(tmp_path / "bb.h5", GOOD)
+    with h5py.File(path, "a") as f:
+        f.create_group("EvtId")
+    with pytest.raises(ObjectFormatError, match="key 'EvtId' is a group, expected a dataset of 20 event ids"):
+        n_events(path)
+    with pytest.raises(ValueError, match="chunk_size: expected at least 1 event, got 0"):
+        next(iter_objects(write_objects(tmp_path / "ok.h5", GOOD), chunk_size=0))
