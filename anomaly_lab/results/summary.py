@@ -3,7 +3,8 @@
 One row per run and per reference scorer in it (e.g. the PCA reference), in the order given; the tables in
 experiments/ are made this way, so that they can be regenerated from the run directories. Column names come
 from what the runs recorded (the threshold policy's target FPR, the signal efficiency of the rejection).
-With `--signals`, runs on a test mix of several signals (ADC2021) give one row per signal and scorer instead.
+With `--signals`, runs on a test mix of several signals (ADC2021) give one row per signal and scorer instead, and
+`--signals --mean` the mean ± std over the runs of each scorer (other seeds).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from anomaly_lab.results.tables import signal_table, threshold_label
+from anomaly_lab.results.tables import signal_mean_table, signal_table, threshold_label
 
 
 def _percent(x: float) -> str:
@@ -62,23 +63,34 @@ def _read(paths: list[Path]) -> tuple[list[Path], list[dict[str, Any]]]:
     return files, [json.loads(f.read_text()) for f in files]
 
 
-def signal_summary(paths: list[Path]) -> str:
-    """Markdown table per signal and scorer over runs whose test mix held several signals, with the test sizes
-    behind it; a reference listed by two runs with the same numbers (PCA on the same data) is listed once."""
+def _signal_scorers(paths: list[Path]) -> dict[str, list[dict]]:
+    """Per scorer label, the per-signal metrics of each run that has it, in order; a reference that several runs
+    share with the same numbers (PCA on the same data) once."""
     files, metrics = _read(paths)
-    scorers: dict[str, dict] = {}
+    groups: dict[str, list[dict]] = {}
     for f, m in zip(files, metrics, strict=True):
         if "signals" not in m:
             raise SystemExit(f"{f}: no per-signal metrics (a run on a test mix of one signal?)")
         for name, by_signal in m["signals"].items():
-            label = name.replace("same model", m.get("task") or f.parent.name)
-            if label in scorers and scorers[label] != by_signal:
-                label = f"{label} ({m.get('task') or f.parent.name})"  # a reference fitted differently in this run
-            scorers[label] = by_signal
+            runs = groups.setdefault(name.replace("same model", m.get("task") or f.parent.name), [])
+            if by_signal not in runs:
+                runs.append(by_signal)
     targets = {m.get("target_fpr") for m in metrics}
-    target = targets.pop() if len(targets) == 1 else None
-    sizes = {(s["n_background"], s["n_signal"]) for by in scorers.values() for s in by.values()}
+    groups["__target__"] = [{"target_fpr": targets.pop() if len(targets) == 1 else None}]
+    return groups
+
+
+def signal_summary(paths: list[Path], mean: bool = False) -> str:
+    """Markdown table per signal and scorer over runs whose test mix held several signals, with the test sizes
+    behind it. Runs of one scorer (other seeds) are listed one by one, or with `mean` as mean ± std."""
+    groups = _signal_scorers(paths)
+    target = groups.pop("__target__")[0]["target_fpr"]
+    sizes = {(s["n_background"], s["n_signal"]) for runs in groups.values() for by in runs for s in by.values()}
     sized = ", ".join(f"{b} background and {n} per signal" for b, n in sorted(sizes))
+    if mean:
+        return f"Test events: {sized}.\n\n{signal_mean_table(groups, threshold_label(target))}"
+    scorers = {(label if i == 0 else f"{label} (run {i + 1})"): by for label, runs in groups.items()
+               for i, by in enumerate(runs)}  # fmt: skip
     return f"Test events: {sized}.\n\n{signal_table(scorers, threshold_label(target))}"
 
 
@@ -103,8 +115,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("runs", nargs="+", type=Path, help="run directories or their metrics.json files")
     parser.add_argument("--signals", action="store_true", help="one row per signal and scorer (ADC2021 runs)")
+    parser.add_argument("--mean", action="store_true", help="with --signals: mean ± std over runs of one scorer")
     args = parser.parse_args()
-    print(signal_summary(args.runs) if args.signals else table(args.runs))
+    print(signal_summary(args.runs, args.mean) if args.signals else table(args.runs))
 
 
 if __name__ == "__main__":

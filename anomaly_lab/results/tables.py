@@ -52,3 +52,35 @@ def signal_table(per_signal: dict[str, dict[str, dict]], threshold_column: str =
 def _percent(value: float, low: float, high: float) -> str:
     """A fraction in percent with its interval: `12.3 % [10.1, 14.8]`."""
     return f"{100 * value:.2f} % [{100 * low:.2f}, {100 * high:.2f}]"
+
+
+def signal_mean_table(groups: dict[str, list[dict]], threshold_column: str = "TPR at the threshold") -> str:
+    """Markdown: per signal and scorer, mean ± sample std over runs (seeds) of AUC, TPR at the run's threshold and
+    at each quoted test FPR; `groups[scorer]` lists each run's `per_signal` metrics."""
+    points = [p["fpr"] for runs in groups.values() for by in runs for m in by.values() for p in m["operating_points"]]
+    fprs = sorted(set(points), reverse=True)
+    head = f"| signal | scorer | runs | AUC | {threshold_column} |" + "".join(f" TPR at test FPR {f:g} |" for f in fprs)
+    lines = [head, "|---|---|---:|---:|---:|" + "---:|" * len(fprs)]
+    signals = list(dict.fromkeys(s for runs in groups.values() for by in runs for s in by))
+    for signal in signals:
+        for scorer, runs in groups.items():
+            ms = [by[signal] for by in runs if signal in by]
+            if not ms:
+                continue
+            cells = [str(len(ms)), _spread([m["auroc"] for m in ms], "{:.3f}"),
+                     _spread([100 * m["tpr_at_threshold"] for m in ms], "{:.2f} %")]  # fmt: skip
+            for f in fprs:
+                tprs = [p["tpr"] for m in ms for p in m["operating_points"] if p["fpr"] == f]
+                cells.append(_spread([100 * t for t in tprs], "{:.2f} %") if len(tprs) == len(ms) else "—")
+            lines.append(f"| {signal} | {scorer} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _spread(values: list[float], fmt: str) -> str:
+    """Mean ± sample standard deviation (the value alone for one run), `fmt` applied to both."""
+    mean = sum(values) / len(values)
+    if len(values) == 1:
+        return fmt.format(mean)
+    std = (sum((v - mean) ** 2 for v in values) / (len(values) - 1)) ** 0.5
+    unit = " %" if fmt.endswith(" %") else ""
+    return f"{fmt.removesuffix(' %').format(mean)} ± {fmt.removesuffix(' %').format(std)}{unit}"

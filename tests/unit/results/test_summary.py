@@ -67,6 +67,13 @@ def test_cli_prints_the_table_and_names_a_missing_run(tmp_path: Path, monkeypatc
         main()
 
 
+def _pca() -> dict:
+    """A reference's per-signal metrics with no quotable FPR point."""
+    ato4l = {"auroc": 0.6, "tpr_at_threshold": 0.02, "tpr_at_threshold_low": 0.01, "tpr_at_threshold_high": 0.04,
+             "n_signal": 400, "n_background": 10_000, "operating_points": []}  # fmt: skip
+    return {"Ato4l": ato4l}
+
+
 def _signals_run(run: Path, task: str, vae_auc: float, pca: dict) -> Path:
     run.mkdir(parents=True)
     point = {"fpr": 0.001, "tpr": 0.25, "tpr_low": 0.2, "tpr_high": 0.3, "n_background_above": 10}
@@ -79,8 +86,7 @@ def _signals_run(run: Path, task: str, vae_auc: float, pca: dict) -> Path:
 
 
 def test_signal_summary_names_each_model_score_and_lists_shared_pca_once(tmp_path: Path) -> None:
-    pca = {"Ato4l": {"auroc": 0.6, "tpr_at_threshold": 0.02, "tpr_at_threshold_low": 0.01,
-                     "tpr_at_threshold_high": 0.04, "n_signal": 400, "n_background": 10_000, "operating_points": []}}  # fmt: skip
+    pca = _pca()
     from anomaly_lab.results.summary import signal_summary
 
     text = signal_summary([_signals_run(tmp_path / "a", "adc2021_vae", 0.9, pca),
@@ -94,3 +100,20 @@ def test_signal_summary_names_each_model_score_and_lists_shared_pca_once(tmp_pat
                                     "adc2021_ae, reconstruction score", "adc2021_ae, kl score"]  # fmt: skip
     assert rows[0][2:] == ["0.900", "10.00 % [5.00, 15.00]", "25.00 % [20.00, 30.00]"]
     assert rows[1][4] == "—"  # PCA reached no quotable operating point
+
+
+def test_signal_summary_gives_mean_and_spread_over_seeds_of_one_scorer(tmp_path: Path) -> None:
+    from anomaly_lab.results.summary import signal_summary
+
+    pca = _pca()
+    runs = [_signals_run(tmp_path / f"s{i}", "adc2021_vae", auc, pca) for i, auc in enumerate((0.8, 0.9, 0.85))]
+    lines = signal_summary(runs, mean=True).splitlines()
+    rows = {cells(line)[1]: cells(line)[2:] for line in lines[4:]}
+    assert rows["adc2021_vae, reconstruction score"][:2] == ["3", "0.850 ± 0.050"]
+    assert rows["adc2021_vae, reconstruction score"][3:] == ["25.00 ± 0.00 %"]  # TPR at test FPR 1e-3
+    assert rows["PCA (3 components)"] == ["1", "0.600", "2.00 %", "—"]  # the same numbers in every run: once
+    listed = signal_summary(runs).splitlines()  # without --mean: every run of a scorer on its own row
+    assert [cells(line)[1] for line in listed[4:]] == [
+        "adc2021_vae, reconstruction score", "adc2021_vae, reconstruction score (run 2)",
+        "adc2021_vae, reconstruction score (run 3)", "PCA (3 components)", "adc2021_vae, kl score",
+    ]  # fmt: skip
