@@ -32,6 +32,11 @@ CASES = {
     "lhco_rnnae": ("experiment=lhco_rnnae", "data.max_particles=8"),
     "lhco_rnnae_lstm": ("experiment=lhco_rnnae", "data.max_particles=8", "model.net.cell=lstm"),
     "lhco_hlf": ("experiment=lhco_hlf",),
+    "adc2021_vae": ("experiment=adc2021_vae",),
+    "adc2021_vae_mu2": ("experiment=adc2021_vae", "model.score=mu2"),
+    "adc2021_vae_reconstruction": ("experiment=adc2021_vae", "model.score=reconstruction"),
+    "adc2021_ae": ("experiment=adc2021_ae",),
+    "adc2021_trigger": ("experiment=adc2021_trigger",),
 }
 
 
