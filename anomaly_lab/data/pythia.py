@@ -3,6 +3,7 @@ made from settings, and fixed tasks run in order over spawned worker processes b
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack
 from multiprocessing import get_context
@@ -11,6 +12,7 @@ from typing import Any
 import numpy as np
 from rich.progress import Progress
 
+log = logging.getLogger(__name__)
 MAX_SEED = 900_000_000  # Pythia's Random:seed range; 0 would mean "seed from the clock"
 
 
@@ -49,9 +51,10 @@ def run_in_order(
     worker: Callable[[Any], Any], payload: Sequence[Any], sizes: Sequence[int], description: str, n_workers: int
 ) -> Iterator[Any]:
     """`worker(item)` for each item, results in payload order, in up to `n_workers` spawned processes (in this one
-    when 1); the progress bar advances by each item's size (its events)."""
+    when 1); the progress bar advances by each item's size (its events), and a log line marks every 10 %."""
+    total, done, logged = sum(sizes), 0, 0
     with Progress(transient=True) as progress, ExitStack() as stack:
-        bar = progress.add_task(description, total=sum(sizes))
+        bar = progress.add_task(description, total=total)
         if n_workers <= 1:
             results: Iterator[Any] = map(worker, payload)
         else:
@@ -59,4 +62,8 @@ def run_in_order(
             results = pool.imap(worker, payload)
         for size, result in zip(sizes, results, strict=True):
             progress.advance(bar, size)
+            done += size
+            if done * 10 // total > logged:  # for runs without a terminal
+                logged = done * 10 // total
+                log.info("%s: generated %d of %d", description, done, total)
             yield result

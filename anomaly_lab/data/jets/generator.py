@@ -12,15 +12,14 @@ import logging
 import os
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
-from rich.progress import Progress
 
 from anomaly_lab.atomic import write_text_atomic
 from anomaly_lab.data.cache import config_key
 from anomaly_lab.data.jets.toptag_format import MAX_CONSTITUENTS, TTV, jet_frame, write_jets
+from anomaly_lab.data.pythia import run_in_order
 
 log = logging.getLogger(__name__)
 NEUTRINOS = (12, 14, 16)
@@ -171,21 +170,10 @@ def _run_tasks(plan: GenerationPlan, n_workers: int) -> Iterator[tuple[tuple, tu
     """Run every task in order, on `n_workers` spawned processes; progress on the terminal and in the log."""
     tasks = plan.tasks()
     payload = [(process, n, seed, asdict(plan.selection)) for _, process, n, seed in tasks]
-    total, done, logged = sum(t[2] for t in tasks), 0, 0
-    log.info("generating %d jets with Pythia 8 + FastJet on %d processes", total, n_workers)
-    with contextlib.ExitStack() as stack, Progress(transient=True) as progress:
-        bar = progress.add_task("Pythia 8 + FastJet jets", total=total)
-        if n_workers <= 1:
-            results: Iterator = map(generate_task, payload)
-        else:
-            results = stack.enter_context(get_context("spawn").Pool(n_workers)).imap(generate_task, payload)
-        for task, result in zip(tasks, results, strict=True):
-            progress.advance(bar, task[2])
-            done += task[2]
-            if done * 10 // total > logged:  # a log line every 10 %, for runs without a terminal
-                logged = done * 10 // total
-                log.info("generated %d of %d jets", done, total)
-            yield task, result
+    sizes = [t[2] for t in tasks]
+    log.info("generating %d jets with Pythia 8 + FastJet on %d processes", sum(sizes), n_workers)
+    results = run_in_order(generate_task, payload, sizes, "Pythia 8 + FastJet jets", n_workers)
+    yield from zip(tasks, results, strict=True)
 
 
 def generate_files(plan: GenerationPlan, out_dir: str | Path, n_workers: int | None = None) -> dict[str, Path]:
