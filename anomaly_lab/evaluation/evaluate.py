@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from anomaly_lab.evaluation import metrics
-from anomaly_lab.evaluation.per_signal import Processes, signal_metrics, signal_rocs
+from anomaly_lab.evaluation.per_signal import Processes, signal_results
 from anomaly_lab.evaluation.thresholds import ThresholdPolicy, flag, fpr_at_threshold
 
 DEFAULT_ROC_FPR = 0.05
@@ -119,8 +119,7 @@ def evaluate_scorer(
         rows = metrics.efficiency_by_bin(binning.values[sig], flagged[sig], np.asarray(binning.edges, float))
         result.efficiency = [r for r in rows if r["n"] > 0]
     if processes is not None:
-        result.per_signal = signal_metrics(test, processes, float(threshold))
-        result.signal_rocs = signal_rocs(test, processes)
+        result.per_signal, result.signal_rocs = signal_results(test, processes, float(threshold))
     return result
 
 

@@ -41,17 +41,16 @@ def binomial_interval(k: int, n: int, confidence: float = CONFIDENCE) -> tuple[f
     return low, high
 
 
-def operating_point(background: np.ndarray, signal: np.ndarray, fpr: float) -> dict[str, Any] | None:
-    """TPR with its interval at the threshold passing at most floor(fpr * n) background events (fewer where scores
-    tie), and the FPR it reaches; None where fewer than MIN_BACKGROUND_ABOVE pass (the FPR would rest on too few
-    events to mean anything)."""
-    n_bg = len(background)
+def operating_point(ranked: np.ndarray, signal: np.ndarray, fpr: float) -> dict[str, Any] | None:
+    """TPR with its interval at the threshold passing at most floor(fpr * n) of the background scores `ranked`
+    (sorted, highest first; fewer pass where scores tie), and the FPR it reaches; None where fewer than
+    MIN_BACKGROUND_ABOVE pass (the FPR would rest on too few events to mean anything)."""
+    n_bg = len(ranked)
     allowed = int(np.floor(fpr * n_bg + 1e-9))
     if allowed < MIN_BACKGROUND_ABOVE:
         return None
-    ranked = np.sort(background)[::-1]
     threshold = float(ranked[allowed])  # strictly above it: at most `allowed` background events
-    above = int((background > threshold).sum())
+    above = int((ranked > threshold).sum())
     if above < MIN_BACKGROUND_ABOVE:
         return None
     k = int((signal > threshold).sum())
@@ -60,37 +59,27 @@ def operating_point(background: np.ndarray, signal: np.ndarray, fpr: float) -> d
             "tpr_high": high, "n_background_above": above, "n_signal_above": k}  # fmt: skip
 
 
-def signal_metrics(
+def signal_results(
     scores: np.ndarray, processes: Processes, threshold: float, fprs: tuple[float, ...] = FPR_POINTS
-) -> dict[str, dict[str, Any]]:
-    """Per signal name: AUC against the test background, TPR at the run's threshold and at each quotable FPR."""
+) -> tuple[dict[str, dict[str, Any]], dict[str, metrics.RocCurve]]:
+    """Per signal name, against the whole test background: the metrics (AUC, TPR at the run's threshold and at each
+    quotable FPR) and the ROC; signals without test events are left out."""
     codes = np.asarray(processes.codes)
     background = scores[codes == 0]
-    out = {}
+    ranked = np.sort(background)[::-1]
+    out, rocs = {}, {}
     for i, name in enumerate(processes.names, start=1):
         signal = scores[codes == i]
         if not len(signal) or not len(background):
             continue
-        labels = np.repeat([0, 1], [len(background), len(signal)])
+        mixed, labels = np.concatenate([background, signal]), np.repeat([0, 1], [len(background), len(signal)])
         k = int((signal > threshold).sum())
         low, high = binomial_interval(k, len(signal))
-        points = [p for f in fprs if (p := operating_point(background, signal, f)) is not None]
+        points = [p for f in fprs if (p := operating_point(ranked, signal, f)) is not None]
         out[name] = {
-            "auroc": metrics.auroc(np.concatenate([background, signal]), labels),
+            "auroc": metrics.auroc(mixed, labels),
             "tpr_at_threshold": k / len(signal), "tpr_at_threshold_low": low, "tpr_at_threshold_high": high,
             "n_signal": len(signal), "n_background": len(background), "operating_points": points,
         }  # fmt: skip
-    return out
-
-
-def signal_rocs(scores: np.ndarray, processes: Processes) -> dict[str, metrics.RocCurve]:
-    """Per signal name, the ROC of its test events against the whole test background."""
-    codes = np.asarray(processes.codes)
-    background = scores[codes == 0]
-    out = {}
-    for i, name in enumerate(processes.names, start=1):
-        signal = scores[codes == i]
-        if len(signal) and len(background):
-            labels = np.repeat([0, 1], [len(background), len(signal)])
-            out[name] = metrics.RocCurve.of(np.concatenate([background, signal]), labels)
-    return out
+        rocs[name] = metrics.RocCurve.of(mixed, labels)
+    return out, rocs
