@@ -141,12 +141,12 @@ def write_run_outputs(
         tables[f"Detection efficiency against {ev.binning.variable}"] = efficiency_table(
             rows, ev.binning.variable, model_name
         )
+    out = metrics_record(cfg.get("task_name"), ev, checkpoint, model_name)
     if ev.processes is not None:
         n_bg = int((ev.labels == 0).sum())
-        per_signal = {name: r.per_signal for name, r in ev.scorers(model_name).items()}
         heading = f"Per signal, against {n_bg} test background events (TPR with binomial 95 % intervals)"
-        tables[heading] = signal_table(per_signal, threshold_label(ev.model.metrics["target_fpr"]))
-    out = metrics_record(cfg.get("task_name"), ev, checkpoint, model_name)
+        groups = {name: [by_signal] for name, by_signal in out["signals"].items()}
+        tables[heading] = signal_table(groups, threshold_label(ev.model.metrics["target_fpr"]))
     write_json_atomic(run_dir / "metrics.json", out)
     write_report(run_dir, names.title, out, tables, figs, dm.describe())
     log_results(loggers, ev, figs)

@@ -15,7 +15,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from anomaly_lab.results.tables import signal_mean_table, signal_table, threshold_label
+from anomaly_lab.results.tables import signal_table, threshold_label
 
 
 def _percent(x: float) -> str:
@@ -63,9 +63,9 @@ def _read(paths: list[Path]) -> tuple[list[Path], list[dict[str, Any]]]:
     return files, [json.loads(f.read_text()) for f in files]
 
 
-def _signal_scorers(paths: list[Path]) -> dict[str, list[dict]]:
-    """Per scorer label, the per-signal metrics of each run that has it, in order; a reference that several runs
-    share with the same numbers (PCA on the same data) once."""
+def _signal_scorers(paths: list[Path]) -> tuple[dict[str, list[dict]], float | None]:
+    """Per scorer label, the per-signal metrics of each run that has it, in order (a reference that several runs
+    share with the same numbers, PCA on the same data, once); and the threshold's target FPR the runs share."""
     files, metrics = _read(paths)
     groups: dict[str, list[dict]] = {}
     for f, m in zip(files, metrics, strict=True):
@@ -76,22 +76,19 @@ def _signal_scorers(paths: list[Path]) -> dict[str, list[dict]]:
             if by_signal not in runs:
                 runs.append(by_signal)
     targets = {m.get("target_fpr") for m in metrics}
-    groups["__target__"] = [{"target_fpr": targets.pop() if len(targets) == 1 else None}]
-    return groups
+    return groups, targets.pop() if len(targets) == 1 else None
 
 
 def signal_summary(paths: list[Path], mean: bool = False) -> str:
     """Markdown table per signal and scorer over runs whose test mix held several signals, with the test sizes
     behind it. Runs of one scorer (other seeds) are listed one by one, or with `mean` as mean ± std."""
-    groups = _signal_scorers(paths)
-    target = groups.pop("__target__")[0]["target_fpr"]
+    groups, target = _signal_scorers(paths)
     sizes = {(s["n_background"], s["n_signal"]) for runs in groups.values() for by in runs for s in by.values()}
     sized = ", ".join(f"{b} background and {n} per signal" for b, n in sorted(sizes))
-    if mean:
-        return f"Test events: {sized}.\n\n{signal_mean_table(groups, threshold_label(target))}"
-    scorers = {(label if i == 0 else f"{label} (run {i + 1})"): by for label, runs in groups.items()
-               for i, by in enumerate(runs)}  # fmt: skip
-    return f"Test events: {sized}.\n\n{signal_table(scorers, threshold_label(target))}"
+    if not mean:  # each run of a scorer on rows of its own
+        groups = {(label if i == 0 else f"{label} (run {i + 1})"): [by] for label, runs in groups.items()
+                  for i, by in enumerate(runs)}  # fmt: skip
+    return f"Test events: {sized}.\n\n{signal_table(groups, threshold_label(target), spread=mean)}"
 
 
 def table(paths: list[Path]) -> str:
