@@ -46,12 +46,13 @@ def latent_coordinates(model: Any, x: torch.Tensor, batch_size: int = 1024) -> n
     return torch.cat(out).numpy()
 
 
-def _latent_figure(run_dir: Path, dm: AnomalyDataModule, model: Any, names: list[str]) -> dict[str, Path]:
+def _latent_figure(
+    run_dir: Path, ev: Evaluation, dm: AnomalyDataModule, model: Any, names: list[str]
+) -> dict[str, Path]:
     """Test samples in the latent space (its two leading principal directions when it has more than two), coloured
     by class, or by process when the test mix holds several signals."""
-    signals = dm.signal_processes()
-    labels = dm.test_extras["process"] if signals else dm.arrays["test_labels"]
-    names = [names[0], *signals] if signals else names
+    labels = ev.labels if ev.processes is None else ev.processes.codes
+    names = names if ev.processes is None else [names[0], *ev.processes.names]
     keep = np.sort(np.random.default_rng(0).permutation(len(labels))[:LATENT_POINTS])
     latent = latent_coordinates(model, dm.inputs("test")[keep])
     if latent is None or latent.shape[1] < 2:
@@ -93,7 +94,7 @@ def run_figures(run_dir: Path, ev: Evaluation, dm: AnomalyDataModule, model: Any
         ),
         "significance improvement": figures.plot_sic(*m.roc.sic(), run_dir / "sic.png", SIC_MIN_BACKGROUND),
     }  # fmt: skip
-    figs |= _latent_figure(run_dir, dm, model, [names.background_name, names.signal_name])
+    figs |= _latent_figure(run_dir, ev, dm, model, [names.background_name, names.signal_name])
     figs |= dm.example_figures(run_dir, model, test, m.threshold)
     if ev.binning is not None:
         figs |= _efficiency_figure(run_dir, ev, names.model_name or "autoencoder")
