@@ -64,8 +64,8 @@ def _peak_rss_mb() -> float:
 
 def read_ours(path: str, chunk: int, preprocess: bool) -> int:
     """Stream with `iter_events`; with `preprocess`, scale each chunk as the DataModule does (fit on the first)."""
-    from anomaly_lab.data.lhco.preprocessing import ParticleScaler
     from anomaly_lab.data.lhco.rnd_format import iter_events
+    from anomaly_lab.data.transforms import ParticleScaler
 
     scaler, n = ParticleScaler(), 0
     for particles, _ in iter_events(path, chunk):

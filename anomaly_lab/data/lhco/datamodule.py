@@ -21,8 +21,9 @@ from anomaly_lab.data.base import AnomalyDataModule
 from anomaly_lab.data.lhco import figures as lhco_figures
 from anomaly_lab.data.lhco.generator import GenerationPlan, LhcoPhysics, generate_file
 from anomaly_lab.data.lhco.highlevel import HLF_NAMES, high_level_features
-from anomaly_lab.data.lhco.preprocessing import PARTICLE_SCALING, FeatureStandardizer, ParticleScaler
+from anomaly_lab.data.lhco.preprocessing import FeatureStandardizer
 from anomaly_lab.data.lhco.rnd_format import N_FEATURES, N_PARTICLES, LhcoFormatError, iter_events
+from anomaly_lab.data.transforms import PARTICLE_SCALING, ParticleScaler
 
 # file events fill these splits in file order: background in the first list's order, signal in the second's
 BACKGROUND_SPLITS = ("train", "val", "test_background")

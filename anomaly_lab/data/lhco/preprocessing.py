@@ -1,9 +1,6 @@
-"""Input scaling for R&D events, fitted on background training data only and saved with the model's checkpoint.
-
-Particles: pT standardised, eta and phi min-max scaled to [0, 1] over the real (pT > 0) training particles,
-as the seed did (any other particle list chooses a mode per feature); zero-padded slots stay exactly 0 and a last
-feature marks real particles (1) and padding (0), so a model can leave padding out of its loss. High-level features:
-a plain per-feature standardiser.
+"""Input scaling for R&D high-level features, fitted on background training data only and saved with the model's
+checkpoint: a plain per-feature standardiser. R&D particle lists use the shared `transforms.ParticleScaler` with
+the seed's `PARTICLE_SCALING` (pT standardised, eta and phi min-max scaled over real particles).
 """
 
 from __future__ import annotations
@@ -11,9 +8,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from anomaly_lab.data.transforms import PARTICLE_SCALING, AffineTwin, ParticleScaler
-
-__all__ = ["PARTICLE_SCALING", "FeatureStandardizer", "ParticleScaler"]  # the particle scaler lives in transforms
+from anomaly_lab.data.transforms import AffineTwin
 
 
 class FeatureStandardizer:

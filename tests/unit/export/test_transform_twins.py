@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-from anomaly_lab.data.lhco.preprocessing import FeatureStandardizer, ParticleScaler
-from anomaly_lab.data.transforms import GlobalScale, Standardizer
+from anomaly_lab.data.lhco.preprocessing import FeatureStandardizer
+from anomaly_lab.data.transforms import GlobalScale, ParticleScaler, Standardizer
 from anomaly_lab.export.samples import jet_images, particle_lists
 
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from anomaly_lab.data.lhco.preprocessing import FeatureStandardizer, ParticleScaler
+from anomaly_lab.data.lhco.preprocessing import FeatureStandardizer
+from anomaly_lab.data.transforms import ParticleScaler
 
 
 def particle_lists(n: int, n_real: int, seed: int = 0) -> np.ndarray:
