@@ -33,22 +33,7 @@ def plot_score_histograms(
     log_y: bool = True,
 ) -> Path:
     """Background and signal score distributions on shared bins, with the threshold line."""
-    scores, labels = np.asarray(scores, float), np.asarray(labels)
-    keep = np.isfinite(scores)
-    scores, labels = scores[keep], labels[keep]
-    bins, log_x = _shared_bins(scores)
-    fig, ax = plt.subplots(figsize=(6.4, 4.2))
-    for cls, name in ((0, background_name), (1, signal_name)):
-        ax.hist(scores[labels == cls], bins=bins, histtype="step", lw=1.5, label=name, density=(labels == cls).any())
-    ax.axvline(threshold, color="k", ls="--", label=f"threshold {threshold:.4g}")
-    if log_x:
-        ax.set_xscale("log")
-    if log_y:
-        ax.set_yscale("log")
-    ax.set_xlabel("anomaly score")
-    ax.set_ylabel("density")
-    ax.legend()
-    return save_figure(fig, path)
+    return plot_score_histograms_by_process(scores, labels, [background_name, signal_name], threshold, path, log_y)
 
 
 def plot_roc(
@@ -191,24 +176,26 @@ def plot_latent(latent: np.ndarray, labels: np.ndarray, path: Path, names: Seque
 
 
 def plot_score_histograms_by_process(
-    scores: np.ndarray, codes: np.ndarray, names: list[str], threshold: float, path: Path
+    scores: np.ndarray, codes: np.ndarray, names: Sequence[str], threshold: float, path: Path, log_y: bool = True
 ) -> Path:
-    """Score distributions of the background (code 0) and of each signal process on shared bins, log axes."""
+    """Score distributions of each class or process (code i is `names[i]`, background first) on shared bins, with
+    the threshold line; each normalised to unit area."""
     scores, codes = np.asarray(scores, float), np.asarray(codes)
     keep = np.isfinite(scores)
-    bins, log_x = _shared_bins(scores[keep])
+    scores, codes = scores[keep], codes[keep]
+    bins, log_x = _shared_bins(scores)
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
     for code, name in enumerate(names):
-        sel = scores[keep & (codes == code)]
-        if sel.size:
-            ax.hist(sel, bins=bins, histtype="step", lw=1.5, label=name, density=True)
+        sel = scores[codes == code]
+        ax.hist(sel, bins=bins, histtype="step", lw=1.5, label=name, density=sel.size > 0)
     ax.axvline(threshold, color="k", ls="--", label=f"threshold {threshold:.4g}")
     if log_x:
         ax.set_xscale("log")
-    ax.set_yscale("log")
+    if log_y:
+        ax.set_yscale("log")
     ax.set_xlabel("anomaly score")
     ax.set_ylabel("density")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8 if len(names) > 2 else None)
     return save_figure(fig, path)
 
 
