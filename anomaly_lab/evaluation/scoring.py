@@ -96,10 +96,11 @@ def score_variants(
 ) -> dict[str, dict[str, np.ndarray]]:
     """Scores per split of the same trained model under each of its other scores (a VAE's KL or latent-mean norm
     beside its reconstruction error), by score name: compared without retraining."""
-    known = model.score_names() if hasattr(model, "score_names") else ("reconstruction",)
-    unknown = [n for n in names if n not in known]
+    unknown = [n for n in names if n not in model.score_names()]
     if unknown:
-        raise ValueError(f"evaluation.score_variants: {type(model).__name__} gives {list(known)}, got {unknown}")
+        raise ValueError(
+            f"evaluation.score_variants: {type(model).__name__} gives {list(model.score_names())}, got {unknown}"
+        )
     out = {}
     for name in names:
         with model.scoring(name):

@@ -175,3 +175,13 @@ def test_each_config_builds_a_masked_model_that_learns_a_tiny_set(name: str, fam
         assert module.predict_step(batch, 0).shape == (64,)
     # the configured beta's KL keeps the VAE's loss well above the autoencoders' (about 0.6 of the start against 0.01)
     assert after < 0.75 * before
+
+
+def test_score_variants_refuse_a_score_the_model_cannot_give() -> None:
+    from anomaly_lab.evaluation.scoring import score_variants
+
+    ae = AutoencoderModule(DenseAutoencoder((19, 8), [16], 3, output_shape=(19, 3)), ADAM, masked=True)
+    with pytest.raises(ValueError, match=r"AutoencoderModule gives \['reconstruction'\], got \['kl'\]"):
+        score_variants(ae, None, ["kl"])  # refused before any data is read
+    with pytest.raises(ValueError, match=r"VAEModule gives \['reconstruction', 'kl', 'both', 'mu2'\], got \['mse'\]"):
+        score_variants(vae(), None, ["kl", "mse"])
