@@ -31,7 +31,7 @@ def _paired_ratio(rates: Sequence[float], others: Sequence[Sequence[float]]) -> 
 
 def with_ratios(rows: Sequence[Row]) -> list[Row]:
     """Rows with `tflops`, `vs_twin` (against its plain twin) and `vs_best_plain` (against the fastest plain path of
-    each repeat) filled in where measured."""
+    each repeat) filled in where measured, and the twin's and the fastest plain path's rates beside them."""
     out = []
     for row in rows:
         row = dict(row)
@@ -41,6 +41,8 @@ def with_ratios(rows: Sequence[Row]) -> list[Row]:
         row["tflops"] = rate * row["forward_flops"] * FLOPS_PER_FORWARD[row["task"]] / 1e12 if rate else None
         row["vs_twin"] = _paired_ratio(row["rates"], twin) if rate else None
         row["vs_best_plain"] = _paired_ratio(row["rates"], [p["rates"] for p in plain]) if rate else None
+        row["twin_samples_per_s"] = next((p["samples_per_s"] for p in plain if p["path"] == row.get("twin")), None)
+        row["best_plain_samples_per_s"] = max((p["samples_per_s"] for p in plain), default=None)
         out.append(row)
     return out
 
@@ -65,13 +67,11 @@ def summary_table(rows: Sequence[Row]) -> list[str]:
     for row in ordered(with_ratios(rows)):
         if not row.get("study"):
             continue
-        plain = [p for p in rows if p["kind"] == "plain" and _same_setting(p, row) and p.get("samples_per_s")]
-        twin = next((p for p in plain if p["path"] == row["twin"]), {})
-        best = max((p["samples_per_s"] for p in plain), default=None)
         lines.append(
             f"| {row['network']} ({row['unit']}) | {SUMMARY_NAMES[row['task']]} | {row['batch']} "
-            f"| {_num(row['samples_per_s'], '.1f')} | {_num(twin.get('samples_per_s'), '.1f')} "
-            f"| {_num(row['vs_twin'], '.3f')} | {_num(best, '.1f')} | {_num(row['vs_best_plain'], '.3f')} |"
+            f"| {_num(row['samples_per_s'], '.1f')} | {_num(row['twin_samples_per_s'], '.1f')} "
+            f"| {_num(row['vs_twin'], '.3f')} | {_num(row['best_plain_samples_per_s'], '.1f')} "
+            f"| {_num(row['vs_best_plain'], '.3f')} |"
         )
     return lines
 
