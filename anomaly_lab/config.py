@@ -49,6 +49,11 @@ class GWDataSchema(DataSchema):
     dq_flags: list[str] = MISSING
     inj_flags: list[str] = MISSING
     psd_segment_s: float = MISSING
+    signals: list[str] = MISSING
+    family_options: dict[str, Any] = field(default_factory=dict)
+    window_stride_s: float | None = MISSING
+    whitening_filter_s: float | None = MISSING
+    noise: dict[str, Any] = MISSING
 
 
 @dataclass

@@ -52,13 +52,17 @@ def _val_loss(trainer: L.Trainer) -> float | None:
     return float(value) if value is not None else None
 
 
-def binning(cfg: DictConfig, dm: AnomalyDataModule) -> Binning | None:
-    """Efficiency bins from `evaluation.efficiency_variable`, when the test split carries that extra."""
-    var = cfg.evaluation.get("efficiency_variable")
-    values = dm.test_extras.get(var) if var else None
-    if values is None or values.ndim != 1 or values.dtype.names is not None:
-        return None
-    return Binning(var, values, list(cfg.evaluation.efficiency_edges))
+def binnings(cfg: DictConfig, dm: AnomalyDataModule) -> list[Binning]:
+    """Efficiency bins of `evaluation.efficiency_variable` and of each of `evaluation.efficiency_variables` (e.g.
+    the window's and the full waveform's SNR), for those the test split carries as a plain per-sample extra."""
+    first = cfg.evaluation.get("efficiency_variable")
+    variables = list(dict.fromkeys([first, *(cfg.evaluation.get("efficiency_variables") or [])])) if first else []
+    out = []
+    for var in variables:
+        values = dm.test_extras.get(var)
+        if values is not None and values.ndim == 1 and values.dtype.names is None:
+            out.append(Binning(var, values, list(cfg.evaluation.efficiency_edges)))
+    return out
 
 
 def processes(dm: AnomalyDataModule) -> Processes | None:
@@ -99,7 +103,7 @@ def run(cfg: DictConfig) -> dict[str, Any]:
     others = dm.reference_scores()
     for score, values in score_variants(model, dm, cfg.evaluation.get("score_variants") or [], precision).items():
         others[f"same model, {score} score"] = values
-    ev = evaluate(policy, scores, dm.arrays["test_labels"], others, binning(cfg, dm), processes(dm))
+    ev = evaluate(policy, scores, dm.arrays["test_labels"], others, binnings(cfg, dm), processes(dm))
     ev.model.metrics["val_loss"] = _val_loss(trainer)  # with val_auroc, what a hyperparameter search optimises
     run_dir = Path(cfg.paths.output_dir)
     write_run_outputs(run_dir, cfg, ev, dm, model, best, objs["loggers"])

@@ -1,5 +1,5 @@
-"""Files in the public formats, written by the tests themselves (no downloads): a GWOSC strain file, ADC2021
-object files."""
+"""Files in the public formats, written by the tests themselves (no downloads): a GWOSC strain file (HDF5 or GWF),
+ADC2021 object files."""
 
 from __future__ import annotations
 
@@ -13,17 +13,18 @@ from anomaly_lab.data.gw.whitening import coloured_noise
 
 DQ_NAMES = ["DATA", "CBC_CAT1", "CBC_CAT2", "CBC_CAT3", "BURST_CAT1", "BURST_CAT2", "BURST_CAT3"]
 INJ_NAMES = ["NO_CBC_HW_INJ", "NO_BURST_HW_INJ", "NO_DETCHAR_HW_INJ", "NO_CW_HW_INJ", "NO_STOCH_HW_INJ"]
+GPS = 1126259446
+FRAME_CHANNELS = {k: f"H1:GWOSC-4KHZ_R1_{v}" for k, v in (("strain", "STRAIN"), ("dq", "DQMASK"), ("inj", "INJMASK"))}
 
 
-def write_gwosc_file(
-    path: Path,
+def gwosc_content(
     duration_s: int = 64,
     fs: int = 4096,
     nan_seconds: tuple[int, int] | None = (20, 24),
     failed_cat1_seconds: tuple[int, int] | None = (40, 42),
     seed: int = 0,
-) -> Path:
-    """A small strain file in the GWOSC layout: aLIGO-coloured noise, a NaN gap and a CAT1-vetoed stretch."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(strain, DQ mask, injection mask) of a small GWOSC file: aLIGO-coloured noise, a NaN gap, a CAT1 veto."""
     n = duration_s * fs
     freqs = np.fft.rfftfreq(n, 1 / fs)
     strain = coloured_noise(design_psd("aligo", freqs), fs, n, np.random.default_rng(seed))
@@ -34,17 +35,56 @@ def write_gwosc_file(
         dq[nan_seconds[0] : nan_seconds[1]] = 0
     if failed_cat1_seconds:
         dq[failed_cat1_seconds[0] : failed_cat1_seconds[1]] &= ~np.uint32(1 << 1)
-    gps = 1126259446
+    return strain, dq, inj
+
+
+def write_gwosc_file(
+    path: Path,
+    duration_s: int = 64,
+    fs: int = 4096,
+    nan_seconds: tuple[int, int] | None = (20, 24),
+    failed_cat1_seconds: tuple[int, int] | None = (40, 42),
+    seed: int = 0,
+) -> Path:
+    """A small strain file in the GWOSC HDF5 layout: aLIGO-coloured noise, a NaN gap and a CAT1-vetoed stretch."""
+    strain, dq, inj = gwosc_content(duration_s, fs, nan_seconds, failed_cat1_seconds, seed)
     with h5py.File(path, "w") as f:
         d = f.create_dataset("strain/Strain", data=strain)
-        d.attrs["Xstart"], d.attrs["Xspacing"], d.attrs["Npoints"] = gps, 1.0 / fs, n
+        d.attrs["Xstart"], d.attrs["Xspacing"], d.attrs["Npoints"] = GPS, 1.0 / fs, len(strain)
+        # units as GWOSC writes them (gwpy's 'hdf5.gwosc' reader needs them)
+        d.attrs["Xunits"], d.attrs["Yunits"] = "second", ""
         f["meta/Detector"] = b"H1"
-        f["meta/GPSstart"], f["meta/Duration"] = gps, duration_s
+        f["meta/GPSstart"], f["meta/Duration"] = GPS, duration_s
         f["meta/Observatory"], f["meta/Type"] = b"H", b"StrainTimeSeries"
         f["quality/simple/DQmask"] = dq
         f["quality/simple/DQShortnames"] = np.array([s.encode() for s in DQ_NAMES])
         f["quality/injections/Injmask"] = inj
         f["quality/injections/InjShortnames"] = np.array([s.encode() for s in INJ_NAMES])
+    return path
+
+
+def write_gwosc_frame(
+    path: Path,
+    duration_s: int = 64,
+    fs: int = 4096,
+    nan_seconds: tuple[int, int] | None = (20, 24),
+    failed_cat1_seconds: tuple[int, int] | None = (40, 42),
+    seed: int = 0,
+) -> Path:
+    """The same content as `write_gwosc_file` in a GWOSC GWF frame: strain and 1 Hz DQ/injection mask channels.
+
+    Written through gwpy and lalframe, which store no bit names in the masks' units (GWOSC's own frames do)."""
+    from gwpy.timeseries import StateVector, TimeSeries, TimeSeriesDict
+
+    strain, dq, inj = gwosc_content(duration_s, fs, nan_seconds, failed_cat1_seconds, seed)
+    series = {
+        FRAME_CHANNELS["strain"]: TimeSeries(strain, t0=GPS, sample_rate=fs),
+        FRAME_CHANNELS["dq"]: StateVector(dq, t0=GPS, sample_rate=1),
+        FRAME_CHANNELS["inj"]: StateVector(inj, t0=GPS, sample_rate=1),
+    }
+    for name, s in series.items():
+        s.name = name
+    TimeSeriesDict(series).write(str(path), format="gwf", backend="lalframe")
     return path
 
 

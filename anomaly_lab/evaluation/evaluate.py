@@ -5,6 +5,7 @@ efficiencies and the same for every reference scorer, in one result object that 
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,7 +39,9 @@ class ScorerResult:
     metrics: dict[str, Any]
     roc: metrics.RocCurve
     precision_recall: tuple[np.ndarray, np.ndarray]
-    efficiency: list[dict[str, float]] | None = None
+    efficiency: list[dict[str, float]] | None = None  # against the first binning's variable, all signals
+    # per binning variable, per group ("all" and each signal process): the efficiency rows
+    efficiency_by: dict[str, dict[str, list[dict[str, float]]]] | None = None
     per_signal: dict[str, dict[str, Any]] | None = None  # by signal name, when the test mix holds several
     signal_rocs: dict[str, metrics.RocCurve] | None = None
 
@@ -54,8 +57,13 @@ class Evaluation:
 
     model: ScorerResult
     references: dict[str, ScorerResult] = field(default_factory=dict)
-    binning: Binning | None = None
+    binnings: list[Binning] = field(default_factory=list)
     processes: Processes | None = None
+
+    @property
+    def binning(self) -> Binning | None:
+        """The first binning: the one of the headline efficiency table and figure."""
+        return self.binnings[0] if self.binnings else None
 
     @property
     def labels(self) -> np.ndarray:
@@ -82,11 +90,34 @@ def val_auroc(scores: dict[str, np.ndarray]) -> float:
     return metrics.auroc(np.concatenate([bg, sig]), np.repeat([0, 1], [len(bg), len(sig)]))
 
 
+def as_binnings(binning: Binning | Sequence[Binning] | None) -> list[Binning]:
+    """One binning, several, or none, as a list."""
+    if binning is None:
+        return []
+    return [binning] if isinstance(binning, Binning) else list(binning)
+
+
+def efficiency_groups(
+    binning: Binning, flagged: np.ndarray, labels: np.ndarray, processes: Processes | None
+) -> dict[str, list[dict[str, float]]]:
+    """Efficiency rows (non-empty bins) of all signal samples, and of each signal process on its own."""
+    edges = np.asarray(binning.edges, float)
+    groups = {"all": labels == 1}
+    if processes is not None:
+        codes = np.asarray(processes.codes)
+        groups |= {name: codes == i for i, name in enumerate(processes.names, start=1)}
+    out = {}
+    for name, keep in groups.items():
+        rows = metrics.efficiency_by_bin(binning.values[keep], flagged[keep], edges)
+        out[name] = [r for r in rows if r["n"] > 0]
+    return out
+
+
 def evaluate_scorer(
     policy: ThresholdPolicy,
     scores: dict[str, np.ndarray],
     labels: np.ndarray,
-    binning: Binning | None = None,
+    binning: Binning | Sequence[Binning] | None = None,
     processes: Processes | None = None,
 ) -> ScorerResult:
     """Threshold from validation, then every test metric from one ROC of the test scores."""
@@ -114,10 +145,10 @@ def evaluate_scorer(
     }
     pr = metrics.precision_recall_curve(test, labels)
     result = ScorerResult(scores, labels, float(threshold), values, roc, pr)
-    if binning is not None:
-        sig = labels == 1
-        rows = metrics.efficiency_by_bin(binning.values[sig], flagged[sig], np.asarray(binning.edges, float))
-        result.efficiency = [r for r in rows if r["n"] > 0]
+    binnings = as_binnings(binning)
+    if binnings:
+        result.efficiency_by = {b.variable: efficiency_groups(b, flagged, labels, processes) for b in binnings}
+        result.efficiency = result.efficiency_by[binnings[0].variable]["all"]
     if processes is not None:
         result.per_signal, result.signal_rocs = signal_results(test, processes, float(threshold))
     return result
@@ -128,13 +159,14 @@ def evaluate(
     scores: dict[str, np.ndarray],
     labels: np.ndarray,
     references: dict[str, dict[str, np.ndarray]] | None = None,
-    binning: Binning | None = None,
+    binning: Binning | Sequence[Binning] | None = None,
     processes: Processes | None = None,
 ) -> Evaluation:
     """The model's scores and each reference's, each thresholded by its own copy of the policy; per signal
-    process too when `processes` names several in the test mix."""
+    process too when `processes` names several in the test mix; efficiencies in the bins of each binning."""
     refs = {
         name: evaluate_scorer(copy.deepcopy(policy), ref, labels, binning, processes)
         for name, ref in (references or {}).items()
     }
-    return Evaluation(evaluate_scorer(policy, scores, labels, binning, processes), refs, binning, processes)
+    model = evaluate_scorer(policy, scores, labels, binning, processes)
+    return Evaluation(model, refs, as_binnings(binning), processes)

@@ -100,7 +100,7 @@ class MatchedFilter:
     """The matched filter with each window's injected template: needs `template` extras and the whitening's
     `band_fraction` constant (gravitational-wave data); noise windows get randomly drawn templates."""
 
-    name = "matched filter"
+    name = "ideal filter (exact template)"
 
     def __init__(self, seed: int = 12345) -> None:
         self.seed = seed

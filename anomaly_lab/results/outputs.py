@@ -11,10 +11,11 @@ import torch
 from omegaconf import DictConfig
 
 from anomaly_lab.data.base import AnomalyDataModule
-from anomaly_lab.evaluation.evaluate import Evaluation
+from anomaly_lab.evaluation.evaluate import Binning, Evaluation
 from anomaly_lab.evaluation.metrics import SIC_MIN_BACKGROUND, confusion_table_markdown
 from anomaly_lab.io import save_arrays
 from anomaly_lab.results import figures
+from anomaly_lab.results.efficiency_figures import plot_efficiency_by_signal
 from anomaly_lab.results.loggers import log_results
 from anomaly_lab.results.report import write_json_atomic, write_report
 from anomaly_lab.results.tables import efficiency_table, signal_table, threshold_label
@@ -28,9 +29,20 @@ def metrics_record(task: str | None, ev: Evaluation, checkpoint: str | None, mod
     out["references"] = {name: ref.metrics for name, ref in ev.references.items()}
     if ev.binning is not None:
         out["efficiency"] = {name: r.efficiency for name, r in ev.scorers(model_name).items()}
+        out["efficiency_by"] = {name: r.efficiency_by for name, r in ev.scorers(model_name).items()}
+        out["binned_distributions"] = {b.variable: binned_distribution(b, ev.labels) for b in ev.binnings}
     if ev.processes is not None:
         out["signals"] = {name: r.per_signal for name, r in ev.scorers(model_name).items()}
     return out
+
+
+def binned_distribution(binning: Binning, labels: np.ndarray) -> dict[str, float]:
+    """Quantiles of a binning variable over the test signal: what the efficiencies average over (e.g. the SNRs an
+    astrophysical population ends up with in a detector)."""
+    values = binning.values[labels == 1]
+    q10, q50, q90 = np.percentile(values, [10, 50, 90])
+    return {"n": int(len(values)), "q10": float(q10), "median": float(q50), "q90": float(q90),
+            "mean": float(values.mean()), "fraction_ge_8": float((values >= 8).mean())}  # fmt: skip
 
 
 @torch.no_grad()
@@ -65,6 +77,10 @@ def _latent_figure(
     return {"latent space": figures.plot_latent(latent, labels[keep], run_dir / "latent.png", names, axes)}
 
 
+def _axis_label(variable: str) -> str:
+    return {"snr": "optimal SNR in the window", "snr_full": "optimal SNR of the whole waveform"}.get(variable, variable)
+
+
 def _efficiency_figure(run_dir: Path, ev: Evaluation, model_name: str) -> dict[str, Path]:
     rows = ev.model.efficiency
     centres = np.array([(r["lo"] + r["hi"]) / 2 for r in rows])
@@ -73,10 +89,17 @@ def _efficiency_figure(run_dir: Path, ev: Evaluation, model_name: str) -> dict[s
     refs = {n: np.array([r["efficiency"] for r in ref.efficiency]) for n, ref in ev.references.items()}
     var = ev.binning.variable
     path = figures.plot_efficiency_curve(
-        centres, eff, low, high, run_dir / "efficiency.png", references=refs,
-        xlabel=f"optimal {var.upper()}" if var == "snr" else var, label=model_name,
-    )  # fmt: skip
-    return {"efficiency": path}
+        centres, eff, low, high, run_dir / "efficiency.png", references=refs, xlabel=_axis_label(var), label=model_name
+    )
+    figs = {"efficiency": path}
+    if ev.processes is not None:
+        for b in ev.binnings:
+            curves = {name: r.efficiency_by[b.variable] for name, r in ev.scorers(model_name).items()}
+            out = run_dir / f"efficiency_by_signal_{b.variable}.png"
+            figs[f"efficiency per signal against {b.variable}"] = plot_efficiency_by_signal(
+                curves, [*ev.processes.names], out, _axis_label(b.variable)
+            )
+    return figs
 
 
 def run_figures(run_dir: Path, ev: Evaluation, dm: AnomalyDataModule, model: Any, names: DictConfig) -> dict:
@@ -120,7 +143,12 @@ def _signal_figures(run_dir: Path, ev: Evaluation, names: DictConfig) -> dict[st
 
 
 def write_run_outputs(
-    run_dir: Path, cfg: DictConfig, ev: Evaluation, dm: AnomalyDataModule, model: Any, checkpoint: str | None,
+    run_dir: Path,
+    cfg: DictConfig,
+    ev: Evaluation,
+    dm: AnomalyDataModule,
+    model: Any,
+    checkpoint: str | None,
     loggers: list,
 ) -> dict[str, Any]:
     """Every artifact of a finished run in `run_dir`; returns the metrics written to metrics.json."""
@@ -137,11 +165,12 @@ def write_run_outputs(
             ev.model.flagged, ev.labels, names.signal_name, names.background_name
         )
     }
-    if ev.binning is not None:
-        rows = {name: r.efficiency for name, r in ev.scorers(model_name).items()}
-        tables[f"Detection efficiency against {ev.binning.variable}"] = efficiency_table(
-            rows, ev.binning.variable, model_name
-        )
+    for b in ev.binnings:
+        groups = ev.model.efficiency_by[b.variable]
+        for group in groups:
+            rows = {name: r.efficiency_by[b.variable][group] for name, r in ev.scorers(model_name).items()}
+            which = "" if group == "all" else f", {group} only"
+            tables[f"Detection efficiency against {b.variable}{which}"] = efficiency_table(rows, b.variable, model_name)
     out = metrics_record(cfg.get("task_name"), ev, checkpoint, model_name)
     if ev.processes is not None:
         n_bg = int((ev.labels == 0).sum())

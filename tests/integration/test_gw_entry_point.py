@@ -8,6 +8,7 @@ import csv
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from hydra import compose, initialize_config_dir
@@ -29,21 +30,33 @@ def test_smoke_run_writes_every_artifact_and_its_numbers_recompute(
     run = only_run_dir()
     m, arrays, threshold = recorded_numbers(run)
     assert (m["policy"], m["target_fpr"], m["n_test_background"], m["n_test_signal"]) == ("fpr", 0.05, 128, 128)
-    assert {"score", "label", "snr"} <= set(arrays) and set(m["references"]) == {"matched filter", "excess power"}
+    assert {"score", "label", "snr", "snr_full"} <= set(arrays)
+    bank = "template bank (300 BBH templates)"
+    assert set(m["references"]) == {"ideal filter (exact template)", "excess power", bank}
     assert arrays["score"].shape == (256,) and list(arrays["label"]) == [0] * 128 + [1] * 128
-    # the matched filter knows each waveform: at SNR 8-20 it separates the classes, better than a one-epoch CAE
-    matched_filter = m["references"]["matched filter"]["auroc"]
-    assert matched_filter > 0.99 and matched_filter > m["auroc"]
+    # the ideal filter knows each waveform: at SNR 8-20 it separates the classes, better than a one-epoch CAE; the
+    # bank pays for searching 300 templates, lags and phases but still beats excess power on BBHs
+    ideal = m["references"]["ideal filter (exact template)"]["auroc"]
+    assert ideal > 0.99 and ideal > m["auroc"]
+    assert m["references"][bank]["auroc"] >= m["references"]["excess power"]["auroc"]
     # the efficiency per SNR bin counts the saved injections above the threshold
     flagged = (arrays["score"] > threshold) & (arrays["label"] == 1)
     for row in m["efficiency"]["autoencoder"]:
         in_bin = (arrays["snr"] >= row["lo"]) & (arrays["snr"] < row["hi"]) & (arrays["label"] == 1)
         assert (row["n"], row["n_flagged"]) == (in_bin.sum(), (flagged & in_bin).sum()), row
     assert sum(row["n"] for row in m["efficiency"]["autoencoder"]) == 128  # SNR 8-20: every injection in a bin
+    # binned on the whole waveform's SNR too, which is never below the window's share of it
+    by_full = m["efficiency_by"]["autoencoder"]["snr_full"]["all"]
+    for row in by_full:
+        in_bin = (arrays["snr_full"] >= row["lo"]) & (arrays["snr_full"] < row["hi"]) & (arrays["label"] == 1)
+        assert (row["n"], row["n_flagged"]) == (in_bin.sum(), (flagged & in_bin).sum()), row
+    assert np.all(arrays["snr_full"][arrays["label"] == 1] >= 0.99 * arrays["snr"][arrays["label"] == 1])
+    assert m["binned_distributions"]["snr"]["q10"] >= 8 and m["binned_distributions"]["snr"]["q90"] <= 20
     for fig in ("score_histograms", "roc", "training", "example_window", "efficiency", "precision_recall", "sic"):
         assert (run / f"{fig}.png").stat().st_size > 1000, fig
     report = (run / "report.md").read_text()
-    assert "flagged anomalous" in report and "injected GW" in report and "matched filter" in report
+    assert "flagged anomalous" in report and "injected GW" in report and "ideal filter" in report
+    assert "Detection efficiency against snr_full" in report
     assert "Optimal SNR" in report
 
     # the checkpoint is plain data (loads with weights_only) and carries the transform fitted on training noise

@@ -17,7 +17,7 @@ LAYERS = [
     ("anomaly_lab.results",),
     ("anomaly_lab.train", "anomaly_lab.trained", "anomaly_lab.scan", "anomaly_lab.export", "anomaly_lab.config",
      "anomaly_lab.checkpoints", "anomaly_lab.errors", "anomaly_lab.__main__",
-     "anomaly_lab.benchmarks"),
+     "anomaly_lab.benchmarks", "anomaly_lab.search"),
 ]
 MAX_MODULE_LINES, MAX_FUNCTION_LINES = 250, 60
 

@@ -33,4 +33,3 @@ def plot_example_window(
     top.legend(loc="upper left", fontsize=8)
     bottom.legend(loc="upper left", fontsize=8)
     return save_figure(fig, path)
-

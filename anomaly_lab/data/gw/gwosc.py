@@ -1,4 +1,4 @@
-"""Reader for GWOSC strain files (HDF5): strain, data-quality and injection masks, valid stretches.
+"""Reader for GWOSC strain files (HDF5, or GWF frames via frames.py): strain, DQ and injection masks, valid stretches.
 
 NaN marks a gap in GWOSC strain and is cut with the data-quality mask; +/-Inf is accepted only in a second the
 DQ mask also marks bad. Any other surprise (an empty or truncated file, a missing key, integer or 2-D strain, a
@@ -7,7 +7,7 @@ bad Xspacing) is a one-line GwoscFormatError naming the file and the key.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +19,7 @@ from anomaly_lab.io import hdf5_open_failure
 
 STRAIN = "strain/Strain"
 EXPECTED = "expected a GWOSC strain HDF5 file"
+DQ, INJ = "quality/simple", "quality/injections"
 
 
 class GwoscFormatError(ValueError):
@@ -35,6 +36,31 @@ class GwoscSegment:
     fs: float
     strain: np.ndarray
     valid: np.ndarray
+
+
+@dataclass
+class Bitmask:
+    """A per-second GWOSC bitmask and its bit names; `key` and `names_key` say where they live, for messages."""
+
+    values: np.ndarray
+    names: list[str]
+    key: str
+    names_key: str
+
+
+@dataclass
+class RawStrain:
+    """A GWOSC file's contents before any cut, whatever its format; masks load lazily, since a file need only hold
+    the masks a study asks for (`mask(DQ)` / `mask(INJ)` raises GwoscFormatError when it is missing)."""
+
+    path: Path
+    detector: str
+    gps_start: float
+    fs: float
+    strain: np.ndarray
+    strain_key: str
+    mask: Callable[[str], Bitmask]
+    has_data_bit: Callable[[], bool]
 
 
 def _open(path: Path) -> h5py.File:
@@ -96,63 +122,90 @@ def _strain(f: h5py.File, path: Path) -> tuple[np.ndarray, float, float]:
     return dset[()].astype(np.float64), float(round(fs)), gps_start
 
 
-def _mask_ok(f: h5py.File, path: Path, group: str, required: Sequence[str], n_seconds: int) -> np.ndarray:
+def _hdf5_bitmask(f: h5py.File, path: Path, group: str) -> Bitmask:
+    prefix = "DQ" if group == DQ else "Inj"
+    key, names_key = f"{group}/{prefix}mask", f"{group}/{prefix}Shortnames"
+    return Bitmask(_read(f, path, key), _names(_read(f, path, names_key)), f"'{key}'", f"'{names_key}'")
+
+
+def _hdf5_has_data_bit(f: h5py.File, path: Path) -> bool:
+    names = f"{DQ}/DQShortnames"
+    return names in f and "DATA" in _names(_read(f, path, names))
+
+
+def _mask_ok(raw: RawStrain, group: str, required: Sequence[str], n_seconds: int) -> np.ndarray:
     """Per-second boolean: every required bit of the group's mask is set."""
     ok = np.ones(n_seconds, dtype=bool)
     if not required:
         return ok
-    prefix = "DQ" if group.endswith("simple") else "Inj"
-    mask = _read(f, path, f"{group}/{prefix}mask")
-    names = _names(_read(f, path, f"{group}/{prefix}Shortnames"))
-    if mask.dtype.kind not in "iub" or mask.shape != (n_seconds,):
+    mask = raw.mask(group)
+    if mask.values.dtype.kind not in "iub" or mask.values.shape != (n_seconds,):
         raise GwoscFormatError(
-            f"{path}: '{group}/{prefix}mask' holds {mask.dtype} of shape {mask.shape}, "
+            f"{raw.path}: {mask.key} holds {mask.values.dtype} of shape {mask.values.shape}, "
             f"expected {n_seconds} integers (one per second)"
         )
     for flag in required:
-        if flag not in names:
-            raise GwoscFormatError(f"{path}: flag '{flag}' not in '{group}/{prefix}Shortnames' {names}")
-        ok &= (mask.astype(np.int64) >> names.index(flag)) & 1 == 1
+        if flag not in mask.names:
+            raise GwoscFormatError(f"{raw.path}: flag '{flag}' not in {mask.names_key} {mask.names}")
+        ok &= (mask.values.astype(np.int64) >> mask.names.index(flag)) & 1 == 1
     return ok
 
 
-def _excusing(f: h5py.File, path: Path, dq_flags: Sequence[str]) -> list[str]:
+def _excusing(raw: RawStrain, dq_flags: Sequence[str]) -> list[str]:
     """DQ flags whose failure in a second makes Inf there a gap: those requested, and DATA when the file has it."""
-    names = "quality/simple/DQShortnames"
-    has_data = names in f and "DATA" in _names(_read(f, path, names))
-    return [*dq_flags, "DATA"] if has_data and "DATA" not in dq_flags else list(dq_flags)
+    return [*dq_flags, "DATA"] if "DATA" not in dq_flags and raw.has_data_bit() else list(dq_flags)
 
 
-def _check_inf(path: Path, strain: np.ndarray, dq_good: np.ndarray, fs: float, gps_start: float) -> None:
+def _check_inf(raw: RawStrain, dq_good: np.ndarray) -> None:
     """Inf is a gap only where the DQ mask marks the second bad; elsewhere it is a broken file."""
+    strain, fs = raw.strain, raw.fs
     unexplained = np.flatnonzero(np.isinf(strain) & np.repeat(dq_good, int(fs))[: len(strain)])
     if len(unexplained):
         i = int(unexplained[0])
         raise GwoscFormatError(
-            f"{path}: '{STRAIN}' sample {i} (GPS {gps_start + i / fs:.6f}) is {strain[i]} in a second the DQ mask "
-            "marks good; expected finite strain, or NaN in a gap"
+            f"{raw.path}: {raw.strain_key} sample {i} (GPS {raw.gps_start + i / fs:.6f}) is {strain[i]} in a second "
+            "the DQ mask marks good; expected finite strain, or NaN in a gap"
         )
 
 
-def read_gwosc(path: str | Path, dq_flags: Sequence[str] = (), inj_flags: Sequence[str] = ()) -> GwoscSegment:
-    """Read one GWOSC file; samples are valid when finite and every requested DQ/injection bit is set.
+def segment_from(raw: RawStrain, dq_flags: Sequence[str] = (), inj_flags: Sequence[str] = ()) -> GwoscSegment:
+    """Cut a file's raw contents: samples are valid when finite and every requested DQ/injection bit is set.
 
     Inf in a second that the requested DQ flags (or the DATA bit, when the file has one) mark bad is cut like NaN;
     Inf anywhere else raises GwoscFormatError naming the first such sample and its GPS time."""
+    n_seconds = int(np.ceil(len(raw.strain) / raw.fs))
+    per_second = _mask_ok(raw, DQ, dq_flags, n_seconds) & _mask_ok(raw, INJ, inj_flags, n_seconds)
+    if np.isinf(raw.strain).any():
+        _check_inf(raw, _mask_ok(raw, DQ, _excusing(raw, dq_flags), n_seconds))
+    valid = np.repeat(per_second, int(raw.fs))[: len(raw.strain)] & np.isfinite(raw.strain)
+    return GwoscSegment(raw.path, raw.detector, raw.gps_start, raw.fs, raw.strain, valid)
+
+
+def read_gwosc_hdf5(path: str | Path, dq_flags: Sequence[str] = (), inj_flags: Sequence[str] = ()) -> GwoscSegment:
+    """Read one GWOSC HDF5 file and cut it as `segment_from` says."""
     path = Path(path)
     with _open(path) as f:
         strain, fs, gps_start = _strain(f, path)
         detector = _names(_read(f, path, "meta/Detector"))
         if len(detector) != 1 or not detector[0]:
             raise GwoscFormatError(f"{path}: 'meta/Detector' is {detector}, expected one name such as 'H1'")
-        n_seconds = int(np.ceil(len(strain) / fs))
-        per_second = _mask_ok(f, path, "quality/simple", dq_flags, n_seconds)
-        per_second &= _mask_ok(f, path, "quality/injections", inj_flags, n_seconds)
-        if np.isinf(strain).any():
-            dq_good = _mask_ok(f, path, "quality/simple", _excusing(f, path, dq_flags), n_seconds)
-            _check_inf(path, strain, dq_good, fs, gps_start)
-    valid = np.repeat(per_second, int(fs))[: len(strain)] & np.isfinite(strain)
-    return GwoscSegment(path, detector[0], gps_start, fs, strain, valid)
+        raw = RawStrain(
+            path, detector[0], gps_start, fs, strain, f"'{STRAIN}'",
+            lambda group: _hdf5_bitmask(f, path, group), lambda: _hdf5_has_data_bit(f, path),
+        )  # fmt: skip
+        return segment_from(raw, dq_flags, inj_flags)
+
+
+def read_gwosc(path: str | Path, dq_flags: Sequence[str] = (), inj_flags: Sequence[str] = ()) -> GwoscSegment:
+    """Read one GWOSC file, a GWF frame (`.gwf`) or HDF5 (any other suffix), into the same GwoscSegment.
+
+    Samples are valid when finite and every requested DQ/injection bit is set (see `segment_from`)."""
+    if Path(path).suffix.lower() == ".gwf":
+        # gwpy takes seconds to import: only frame users pay for it
+        from anomaly_lab.data.gw.frames import read_gwosc_frame
+
+        return read_gwosc_frame(path, dq_flags, inj_flags)
+    return read_gwosc_hdf5(path, dq_flags, inj_flags)
 
 
 def valid_bounds(segment: GwoscSegment, min_s: float) -> list[tuple[int, int]]:

@@ -10,10 +10,14 @@ import numpy as np
 
 # GPS reference for the sidereal time of injections (GW170817's); only the sky-angle draw makes it vary
 GPS_REFERENCE = 1187008882.0
-PARAMETER_NAMES = (
+SOURCE_NAMES = (
     "mass1", "mass2", "spin1z", "spin2z", "distance_mpc", "inclination", "polarization",
-    "ra", "dec", "coa_phase", "gps_time", "snr", "merger_offset_s",
+    "ra", "dec", "coa_phase", "gps_time",
 )  # fmt: skip
+# what every injection records beside its source: the window SNR, the full-waveform SNR, where its merger (or peak) sits
+INJECTION_NAMES = ("snr", "snr_full", "merger_offset_s")
+PARAMETER_NAMES = (*SOURCE_NAMES, *INJECTION_NAMES)
+SNR_DISTRIBUTIONS = ("uniform", "loguniform", "fixed", "astrophysical")
 
 
 @dataclass
@@ -34,9 +38,9 @@ class InjectionConfig:
     f_min: float = 20.0
 
 
-def draw_parameters(cfg: InjectionConfig, n: int, window_s: float, rng: np.random.Generator) -> np.ndarray:
-    """Structured array of `n` injections: isotropic sky and orientation, uniform-in-volume distance."""
-    out = np.zeros(n, dtype=[(name, "f8") for name in PARAMETER_NAMES])
+def draw_sources(cfg: InjectionConfig, n: int, rng: np.random.Generator) -> np.ndarray:
+    """Structured array of `n` sources: isotropic sky and orientation, distance uniform in volume."""
+    out = np.zeros(n, dtype=[(name, "f8") for name in SOURCE_NAMES])
     m = rng.uniform(cfg.mass_min, cfg.mass_max, size=(n, 2))
     out["mass1"], out["mass2"] = m.max(axis=1), m.min(axis=1)
     out["spin1z"] = rng.uniform(-cfg.spin_max, cfg.spin_max, n)
@@ -49,21 +53,65 @@ def draw_parameters(cfg: InjectionConfig, n: int, window_s: float, rng: np.rando
     out["dec"] = np.arcsin(rng.uniform(-1, 1, n))
     out["coa_phase"] = rng.uniform(0, 2 * np.pi, n)
     out["gps_time"] = GPS_REFERENCE + rng.uniform(0, 86164.0905, n)
+    return out
+
+
+def draw_injection_fields(cfg: InjectionConfig, n: int, window_s: float, rng: np.random.Generator) -> np.ndarray:
+    """The fields every injection shares: the requested window SNR (nan in the astrophysical population, where the
+    source's distance sets it), the full SNR (filled in later) and the merger's offset in the window [s]."""
+    out = np.zeros(n, dtype=[(name, "f8") for name in INJECTION_NAMES])
     out["snr"] = draw_snr(cfg, n, rng)
+    out["snr_full"] = np.nan
     out["merger_offset_s"] = rng.uniform(cfg.merger_min, cfg.merger_max, n) * window_s
     return out
 
 
+def join_fields(*parts: np.ndarray) -> np.ndarray:
+    """Structured arrays of equal length side by side, as one."""
+    out = np.zeros(len(parts[0]), dtype=[(name, p.dtype[name]) for p in parts for name in p.dtype.names])
+    for p in parts:
+        for name in p.dtype.names:
+            out[name] = p[name]
+    return out
+
+
+def union_records(parts: list[np.ndarray]) -> np.ndarray:
+    """Structured arrays of different fields (one per family) stacked into one with every field, 0 where a part
+    lacks it, plus `family` (0, 1, ... in the order of `parts`) when there are several."""
+    names = list(dict.fromkeys(name for p in parts for name in p.dtype.names))
+    if len(parts) > 1:
+        names.append("family")
+    out = np.zeros(sum(len(p) for p in parts), dtype=[(name, "f8") for name in names])
+    start = 0
+    for code, p in enumerate(parts):
+        block = out[start : start + len(p)]
+        for name in p.dtype.names:
+            block[name] = p[name]
+        if len(parts) > 1:
+            block["family"] = code
+        start += len(p)
+    return out
+
+
+def draw_parameters(cfg: InjectionConfig, n: int, window_s: float, rng: np.random.Generator) -> np.ndarray:
+    """Structured array of `n` BBH injections: sources, then the fields every injection shares."""
+    sources = draw_sources(cfg, n, rng)
+    return join_fields(sources, draw_injection_fields(cfg, n, window_s, rng))
+
+
 def draw_snr(cfg: InjectionConfig, n: int, rng: np.random.Generator) -> np.ndarray:
-    """Requested optimal SNRs: uniform, log-uniform or fixed (= snr_min) as the config says."""
+    """Requested window SNRs: uniform, log-uniform or fixed (= snr_min) as the config says; nan (and no draw) for the
+    astrophysical population, whose SNRs follow from distance, orientation and the detector."""
     if cfg.snr_distribution == "uniform":
         return rng.uniform(cfg.snr_min, cfg.snr_max, n)
     if cfg.snr_distribution == "loguniform":
         return np.exp(rng.uniform(np.log(cfg.snr_min), np.log(cfg.snr_max), n))
     if cfg.snr_distribution == "fixed":
         return np.full(n, cfg.snr_min)
+    if cfg.snr_distribution == "astrophysical":
+        return np.full(n, np.nan)
     raise ValueError(
-        f"data.injection.snr_distribution: expected uniform, loguniform or fixed, got {cfg.snr_distribution!r}"
+        f"data.injection.snr_distribution: expected one of {', '.join(SNR_DISTRIBUTIONS)}, got {cfg.snr_distribution!r}"
     )
 
 

@@ -24,6 +24,8 @@ class Whitener:
 
     The output of Gaussian noise with the given PSD is band-limited white noise of unit variance; a
     whitened signal `w` then has optimal SNR^2 = band_fraction * sum(w**2) over any span of samples.
+    With `filter_duration_s` the filter is cut to that many seconds of impulse response (as a pipeline's FIR
+    whitening filter is), which also bounds how far a loud transient smears; the output keeps unit variance.
     """
 
     def __init__(
@@ -35,6 +37,7 @@ class Whitener:
         f_high: float,
         taper_hz: float = 4.0,
         edge_taper_s: float = 0.5,
+        filter_duration_s: float | None = None,
     ) -> None:
         if not 0 < f_low < f_high < fs / 2:
             raise ValueError(f"band: expected 0 < f_low < f_high < fs/2 = {fs / 2}, got [{f_low}, {f_high}]")
@@ -49,13 +52,20 @@ class Whitener:
         weight[0] = 1.0
         if n_samples % 2 == 0:
             weight[-1] = 1.0
-        self.band_fraction = float(np.sum(weight * mask**2) / n_samples)
         safe = np.where(mask > 0, s, 1.0)
-        self._filter = mask / np.sqrt(fs * safe / 2) / np.sqrt(self.band_fraction)
+        raw = mask / np.sqrt(fs * safe / 2)
+        if filter_duration_s is not None:
+            raw = truncate_filter(raw, fs, n_samples, filter_duration_s)
+            # the truncated filter passes |raw|^2 * PSD instead of mask^2: that is the band it keeps at unit variance
+            mask = np.abs(raw) * np.sqrt(fs * np.maximum(s, 0) / 2)
+        self.band_fraction = float(np.sum(weight * mask**2) / n_samples)
+        self._filter = raw / np.sqrt(self.band_fraction)
         self._edge = tukey(n_samples, alpha=min(1.0, 2 * edge_taper_s * fs / n_samples))
+        # how far from each chunk edge the output is spoilt: the edge taper, then the filter's wrap-around
+        self.margin_s = edge_taper_s + (filter_duration_s or 0.0) / 2
 
     def __call__(self, chunk: np.ndarray) -> np.ndarray:
-        """Whitened, band-passed chunk (last axis is time); edges inside `edge_taper_s` are unusable."""
+        """Whitened, band-passed chunk (last axis is time); edges inside `margin_s` are unusable."""
         if chunk.shape[-1] != self.n_samples:
             raise ValueError(f"chunk has {chunk.shape[-1]} samples, whitener expects {self.n_samples}")
         spectrum = np.fft.rfft(chunk * self._edge, axis=-1) * self._filter
@@ -69,6 +79,21 @@ class Whitener:
     def optimal_snr(self, whitened_signal: np.ndarray) -> float:
         """Optimal matched-filter SNR of a whitened signal (restricted to whatever span is passed)."""
         return float(np.sqrt(self.band_fraction * np.sum(whitened_signal**2)))
+
+
+def truncate_filter(response: np.ndarray, fs: float, n_samples: int, duration_s: float) -> np.ndarray:
+    """A zero-phase filter (per rfft bin) cut to +-duration/2 of impulse response under a Hann taper.
+
+    What pycbc's `inverse_spectrum_truncation` and gwpy's `whiten(fduration=...)` do: the filter then acts
+    like a finite FIR filter, so it no longer whitens the finest spectral features exactly.
+    """
+    n_taps = int(round(duration_s * fs))
+    if not 0 < n_taps <= n_samples:
+        raise ValueError(f"data.filter_duration_s: expected in (0, {n_samples / fs}] s, got {duration_s}")
+    impulse = np.fft.irfft(response, n=n_samples)
+    lag = np.minimum(np.arange(n_samples), n_samples - np.arange(n_samples)) / fs
+    taper = np.where(lag < duration_s / 2, np.cos(np.pi * lag / duration_s) ** 2, 0.0)
+    return np.fft.rfft(impulse * taper).real
 
 
 def coloured_noise(psd_values: np.ndarray, fs: float, n_samples: int, rng: np.random.Generator) -> np.ndarray:

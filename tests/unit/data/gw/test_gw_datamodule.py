@@ -56,13 +56,15 @@ def test_extras_belong_to_their_own_split(dm: GWDataModule) -> None:
     assert "template" not in dm.extras("val")
     assert set(dm.extras("val_signal")) == {"template"}
     np.testing.assert_array_equal(dm.extras("val_signal")["template"], dm.arrays["val_signal_template"])
-    assert set(dm.test_extras) == {"snr", "template", "injection"} and dm.extras("train") == {}
+    assert set(dm.test_extras) == {"snr", "snr_full", "template", "injection"} and dm.extras("train") == {}
     assert set(dm.constants) == {"band_fraction"}
     # each signal window's template is the injection whose SNR is recorded beside it: SNR^2 = band_fraction sum(w^2)
     sig = dm.arrays["test_labels"] == 1
     template, snr = dm.test_extras["template"][sig].astype(np.float64), dm.test_extras["snr"][sig]
     np.testing.assert_allclose(np.sqrt(dm.constants["band_fraction"] * (template**2).sum(-1)), snr, rtol=1e-4)
     assert np.all(dm.test_extras["snr"][~sig] == 0) and np.all(dm.test_extras["template"][~sig] == 0)
+    # the whole waveform holds at least the window's share of the signal (the window's band reaches 4 Hz lower)
+    assert np.all(dm.test_extras["snr_full"][sig] >= 0.99 * snr)
 
 
 def test_a_split_is_not_an_extra_of_a_shorter_split(dm: GWDataModule) -> None:

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from scipy.signal import welch
 
+from anomaly_lab.data.gw.families import BinaryBlackHole
 from anomaly_lab.data.gw.injections import InjectionConfig, draw_parameters
 from anomaly_lab.data.gw.sources import SimulatedNoise
 from anomaly_lab.data.gw.whitening import Whitener
@@ -46,7 +47,7 @@ def test_injected_snr_matches_lalsimulation_measure_snr_within_one_percent() -> 
     cfg = InjectionConfig(mass_min=35, mass_max=50, merger_min=0.75, merger_max=0.8)
     params = draw_parameters(cfg, 5, layout.window_s, np.random.default_rng(3))
     for p in params:
-        h, _, _ = scaled_injection(p, source.site, whitener, layout, cfg)
+        h, _, _ = scaled_injection(p, BinaryBlackHole(cfg, source.site), source, whitener, layout, cfg.f_min)
         n = len(h)
         spectrum = np.fft.rfft(h) / FS
         htilde = lal.CreateCOMPLEX16FrequencySeries("h", 0, 0, FS / n, lal.StrainUnit * lal.SecondUnit, len(spectrum))
@@ -68,8 +69,9 @@ def test_injection_parameters_record_the_effective_distance() -> None:
     assert np.all(p["mass1"] >= p["mass2"])
     # the recorded distance is the effective one: a source placed there already has the SNR, no scaling needed
     for i in range(3):
-        _, window, scale = scaled_injection(p[i], source.site, whitener, layout, cfg)
-        assert scale == pytest.approx(1.0, rel=1e-6)
+        _, window, redrawn = scaled_injection(p[i], BinaryBlackHole(cfg, source.site), source, whitener, layout, 20.0)
+        assert redrawn["snr"] == pytest.approx(12.0, rel=1e-6)
+        assert redrawn["distance_mpc"] == pytest.approx(p[i]["distance_mpc"], rel=1e-6)
         np.testing.assert_allclose(window, sig["template"][i], rtol=1e-4, atol=1e-4 * np.abs(window).max())
 
 

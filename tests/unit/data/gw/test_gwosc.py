@@ -12,6 +12,7 @@ from anomaly_lab.data.gw.datamodule import GWDataModule
 from anomaly_lab.data.gw.gwosc import GwoscFormatError, read_gwosc, valid_stretches
 from anomaly_lab.data.gw.psd import design_psd
 from anomaly_lab.data.gw.sources import GwoscStrain
+from tests.writers import write_gwosc_file
 
 SIZES = {"train": 40, "val": 10, "val_signal": 8, "test_background": 10, "test_signal": 10}
 
@@ -42,10 +43,13 @@ def test_welch_psd_from_the_data_matches_the_noise_it_was_coloured_with(gwosc_fi
     assert np.mean(ratio) == pytest.approx(1.0, abs=0.05)
 
 
-def test_gwosc_datamodule_builds_disjoint_windows_from_valid_data(gwosc_file: Path, tmp_path: Path) -> None:
+def test_gwosc_datamodule_builds_disjoint_windows_from_valid_data(tmp_path: Path) -> None:
+    # five splits kept apart in time by one 8 s chunk each need more than the conftest's 64 s
+    long_file = write_gwosc_file(tmp_path / "H-H1_GWOSC_4KHZ_R1-1126259446-128.hdf5", duration_s=128)
+
     def gwosc() -> GWDataModule:
         return GWDataModule(
-            source="gwosc", files=[str(gwosc_file)], sizes=SIZES, dq_flags=["DATA", "CBC_CAT1"],
+            source="gwosc", files=[str(long_file)], sizes=SIZES, dq_flags=["DATA", "CBC_CAT1"],
             inj_flags=["NO_CBC_HW_INJ"], cache_dir=str(tmp_path / "cache"), batch_size=16,
         )  # fmt: skip
 
@@ -67,7 +71,7 @@ def test_gwosc_datamodule_builds_disjoint_windows_from_valid_data(gwosc_file: Pa
 
 def test_requesting_more_windows_than_the_files_hold_names_the_shortfall(gwosc_file: Path, tmp_path: Path) -> None:
     dm = GWDataModule(source="gwosc", files=[str(gwosc_file)], sizes=SIZES | {"train": 100000}, cache_dir=str(tmp_path))
-    with pytest.raises(GwoscFormatError, match="only .* remain"):
+    with pytest.raises(GwoscFormatError, match="split 'train' .* does not fit"):
         dm.setup("fit")
     assert not list(tmp_path.glob("*.h5"))
 
