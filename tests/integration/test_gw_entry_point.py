@@ -128,3 +128,30 @@ def test_bad_config_fails_at_start_before_any_data_is_made(
     assert proc.returncode != 0
     assert message in proc.stderr
     assert not (tmp_path / ".cache").exists()
+
+
+@pytest.mark.slow
+def test_families_run_reports_each_family_on_both_snr_definitions(run_cli, only_run_dir, recorded_numbers) -> None:
+    proc = run_cli("experiment=gw_families", "debug=smoke")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    run = only_run_dir()
+    m, arrays, threshold = recorded_numbers(run)
+    families = ["bbh", "sine_gaussian", "gaussian_pulse", "wnb", "ringdown", "blip", "scattered_light"]
+    assert list(m["signals"]["autoencoder"]) == families
+    codes = arrays["process"]
+    flagged = (arrays["score"] > threshold) & (arrays["label"] == 1)
+    for variable in ("snr", "snr_full"):
+        for i, family in enumerate(families, start=1):
+            rows = m["efficiency_by"]["excess power"][variable][family]
+            binned = (codes == i) & (arrays[variable] >= rows[0]["lo"]) & (arrays[variable] < rows[-1]["hi"])
+            assert sum(r["n"] for r in rows) == binned.sum() >= 0.5 * (codes == i).sum()
+            model_rows = m["efficiency_by"]["autoencoder"][variable][family]
+            assert sum(r["n_flagged"] for r in model_rows) == (flagged & binned).sum()
+    # windows are scaled to SNR 4-20 inside the window; an arch lasting seconds has far more outside it
+    sig = arrays["label"] == 1
+    assert arrays["snr"][sig].min() >= 4 and arrays["snr"][sig].max() <= 20
+    arch = codes == families.index("scattered_light") + 1
+    assert np.median(arrays["snr_full"][arch] / arrays["snr"][arch]) > 2
+    for variable in ("snr", "snr_full"):
+        assert (run / f"efficiency_by_signal_{variable}.png").stat().st_size > 1000
+    assert "Detection efficiency against snr_full, ringdown only" in (run / "report.md").read_text()

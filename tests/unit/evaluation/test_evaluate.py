@@ -11,6 +11,7 @@ import torch
 from sklearn.metrics import average_precision_score, roc_auc_score, roc_curve
 
 from anomaly_lab.evaluation.evaluate import REJECTION_SIGNAL_EFFICIENCY, Binning, evaluate, evaluate_scorer
+from anomaly_lab.evaluation.per_signal import Processes
 from anomaly_lab.evaluation.scoring import score_inputs
 from anomaly_lab.evaluation.thresholds import FprThreshold, PercentileThreshold
 from anomaly_lab.models.autoencoder import AutoencoderModule
@@ -60,6 +61,24 @@ def test_each_reference_gets_its_own_threshold_and_the_same_binning() -> None:
         assert [r["n"] for r in result.efficiency] == [low.sum(), (sig & ~low).sum()]
         assert result.efficiency[0]["efficiency"] == np.mean(result.scores["test"][low] > result.threshold)
     assert ref.metrics["auroc"] > ev.model.metrics["auroc"]
+
+
+def test_efficiency_is_binned_on_every_variable_for_all_signals_and_each_process() -> None:
+    model, labels = scores(1.0, seed=3)
+    codes = np.r_[np.zeros(600, int), np.repeat([1, 2], 100)]
+    snr = np.r_[np.zeros(600), np.linspace(4, 19.9, 200)]
+    binnings = [Binning("snr", snr, [4, 12, 20]), Binning("snr_full", 1.5 * snr, [4, 12, 20, 30])]
+    ev = evaluate(FprThreshold(0.1), model, labels, None, binnings, Processes(codes, ["bbh", "ringdown"]))
+    by = ev.model.efficiency_by
+    assert ev.binning.variable == "snr" and list(by) == ["snr", "snr_full"]
+    assert list(by["snr_full"]) == ["all", "bbh", "ringdown"] and ev.model.efficiency == by["snr"]["all"]
+    flagged = model["test"] > ev.model.threshold
+    for variable, values in (("snr", snr), ("snr_full", 1.5 * snr)):
+        for name, keep in (("bbh", codes == 1), ("ringdown", codes == 2)):
+            rows = by[variable][name]
+            assert sum(r["n"] for r in rows) == keep.sum()
+            first = keep & (values >= rows[0]["lo"]) & (values < rows[0]["hi"])
+            assert rows[0]["n_flagged"] == (flagged & first).sum()
 
 
 @pytest.mark.parametrize("batch_size", [16, 50, 64])
