@@ -6,6 +6,8 @@ import glob
 from dataclasses import dataclass, fields
 from pathlib import Path
 
+from anomaly_lab.key_values import key_values
+
 USAGE = (
     "usage: python -m anomaly_lab.scan ckpt=<checkpoint> input=<file or [f1,f2]> output=<dir> [stride=0.0625] "
     "[threshold=<score>] [chunk_s=256] [chunk_events=10000] [device=auto|cpu|cuda] [batch_size=<n>] "
@@ -54,35 +56,12 @@ def input_files(value: str) -> list[Path]:
     return out
 
 
-def _convert(key: str, value: str, kind: str) -> object:
-    """One option's value as its field's type ('null' leaves an optional one unset)."""
-    if value in ("null", "None", "") and "None" in kind:
-        return None
-    if kind == "bool":
-        if value.lower() not in ("true", "false"):
-            raise ValueError(f"{key}={value}: expected true or false")
-        return value.lower() == "true"
-    try:
-        if "float" in kind:
-            return float(value)
-        if "int" in kind:
-            return int(value)
-    except ValueError:
-        raise ValueError(f"{key}={value}: expected a {'number' if 'float' in kind else 'whole number'}") from None
-    return Path(value) if "Path" in kind else value
-
-
 def parse(argv: list[str]) -> ScanOptions:
     """Checked options from `key=value` arguments; a bad one is a ValueError naming it and what was expected."""
-    kinds = {f.name: str(f.type) for f in fields(ScanOptions)}
-    given: dict[str, object] = {}
-    for arg in argv:
-        key, sep, value = arg.partition("=")
-        if not sep:
-            raise ValueError(f"{arg!r}: expected key=value; {USAGE}")
-        if key not in kinds:
-            raise ValueError(f"unknown option '{key}': expected one of {', '.join(kinds)}")
-        given[key] = input_files(value) if key == "input" else _convert(key, value, kinds[key])
+    kinds = {f.name: str(f.type) for f in fields(ScanOptions)} | {"input": "str"}
+    given = key_values(argv, kinds, USAGE)
+    if "input" in given:
+        given["input"] = input_files(given["input"])
     missing = [k for k in REQUIRED if k not in given]
     if missing:
         raise ValueError(f"missing {', '.join(f'{k}=' for k in missing)}; {USAGE}")

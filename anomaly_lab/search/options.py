@@ -7,6 +7,7 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
+from anomaly_lab.key_values import key_values
 from anomaly_lab.search.analyse import AnalyseOptions
 from anomaly_lab.search.inject import InjectionPlan
 from anomaly_lab.search.stretch import StretchConfig
@@ -22,45 +23,6 @@ ANALYSE_USAGE = (
     "output=<dir> [single_far=10] [trigger_far=100] [far=1] [slide_s=5] [slides=50] [tolerance_s=<window/2>] "
     "[found_s=0.1] [snr_edges=[0,8,10,12,15,20,30,1000]]"
 )
-
-
-def _items(value: str) -> list[str]:
-    return [v.strip() for v in value.strip().removeprefix("[").removesuffix("]").split(",") if v.strip()]
-
-
-def convert(key: str, value: str, kind: str) -> Any:
-    """One value as its field's type (`kind`, the annotation's text); 'null' leaves an optional one unset."""
-    if value in ("null", "None") and "None" in kind:
-        return None
-    try:
-        if kind.startswith(("list", "tuple")):
-            inner = kind[kind.index("[") + 1 :].split(",")[0].split("]")[0]
-            items = [convert(key, v, inner) for v in _items(value)]
-            return tuple(items) if kind.startswith("tuple") else items
-        if kind == "bool":
-            if value.lower() not in ("true", "false"):
-                raise ValueError
-            return value.lower() == "true"
-        if "float" in kind:
-            return float(value)
-        if "int" in kind:
-            return int(value)
-    except ValueError:
-        raise ValueError(f"{key}={value}: expected {kind.replace(' | None', '')}") from None
-    return Path(value) if "Path" in kind else value
-
-
-def key_values(argv: list[str], allowed: dict[str, str], usage: str) -> dict[str, Any]:
-    """`key=value` arguments converted by the kinds in `allowed` (field name -> annotation)."""
-    out: dict[str, Any] = {}
-    for arg in argv:
-        key, sep, value = arg.partition("=")
-        if not sep:
-            raise ValueError(f"{arg!r}: expected key=value; {usage}")
-        if key not in allowed:
-            raise ValueError(f"unknown option '{key}': expected one of {', '.join(allowed)}")
-        out[key] = convert(key, value, allowed[key])
-    return out
 
 
 def _kinds(*classes: type) -> dict[str, str]:

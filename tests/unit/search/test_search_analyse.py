@@ -91,7 +91,7 @@ def error_line(capsys: pytest.CaptureFixture, argv: list[str]) -> str:
 
 def test_bad_arguments_are_one_line_naming_the_key(scans: dict[str, Path], capsys, tmp_path: Path) -> None:
     good = [f"{k}={v}" for k, v in scans.items()]
-    assert "slides=many: expected int" in error_line(capsys, ["analyse", *good, "slides=many"])
+    assert "slides=many: expected a whole number" in error_line(capsys, ["analyse", *good, "slides=many"])
     assert "missing injections=" in error_line(capsys, ["analyse", *good[:2], good[3]])
     assert "noise=/nowhere: no such file" in error_line(capsys, ["analyse", *good[1:], "noise=/nowhere"])
     assert "unknown option 'speed'" in error_line(capsys, ["simulate", f"output={tmp_path}", "speed=2"])
