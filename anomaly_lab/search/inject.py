@@ -10,12 +10,14 @@ their antenna pattern gives at that distance.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import lal
 import lalsimulation
 import numpy as np
 
 from anomaly_lab.data.gw.injections import InjectionConfig, detector_strain, draw_parameters
+from anomaly_lab.data.gw.snr import full_snr
 from anomaly_lab.search.stretch import StretchConfig, site_psd, site_rng
 
 SAMPLE_COLUMNS = ("mass1", "mass2", "distance_mpc", "ra", "dec", "inclination", "polarization", "coa_phase")
@@ -42,6 +44,12 @@ class InjectionPlan:
     def __post_init__(self) -> None:
         if not 0 <= self.jitter_s < self.spacing_s / 2:
             raise ValueError(f"jitter_s={self.jitter_s}: expected 0 <= jitter_s < spacing_s / 2 = {self.spacing_s / 2}")
+        if self.snr_distribution not in ("uniform", "loguniform", "fixed"):
+            raise ValueError(f"snr_distribution={self.snr_distribution}: expected uniform, loguniform or fixed")
+        if not 0 < self.snr_min <= self.snr_max:
+            raise ValueError(f"snr_min={self.snr_min}, snr_max={self.snr_max}: expected 0 < snr_min <= snr_max")
+        if not 0 < self.mass_min < self.mass_max:
+            raise ValueError(f"mass_min={self.mass_min}, mass_max={self.mass_max}: expected 0 < mass_min < mass_max")
 
     def waveforms(self) -> InjectionConfig:
         """The data module's injection config (draws and waveforms) for this plan."""
@@ -77,14 +85,8 @@ def arrival_time(params: np.void, site: str) -> float:
 
 
 def optimal_snr(h: np.ndarray, fs: float, site: str, f_min: float) -> float:
-    """Optimal SNR of strain `h` in `site`'s design noise: 4 sum |h(f)|^2 / S(f) df over f >= f_min, zero-padded
-    to a power of two at least twice the waveform (finer df, same integral)."""
-    n = 1 << int(np.ceil(np.log2(2 * len(h))))
-    htilde = np.fft.rfft(h, n) / fs
-    freqs = np.fft.rfftfreq(n, 1 / fs)
-    psd = site_psd(site, freqs)
-    band = (freqs >= f_min) & (psd > 0)
-    return float(np.sqrt(4 * np.sum(np.abs(htilde[band]) ** 2 / psd[band]) * fs / n))
+    """Optimal SNR of strain `h` in `site`'s design noise, from `f_min` to Nyquist (`snr.full_snr`)."""
+    return full_snr(h, fs, partial(site_psd, site), f_min)
 
 
 def shifted(h: np.ndarray, fraction: float, pad: int = 64) -> np.ndarray:

@@ -57,7 +57,7 @@ def test_smoke_run_writes_every_artifact_and_its_numbers_recompute(
     report = (run / "report.md").read_text()
     assert "flagged anomalous" in report and "injected GW" in report and "ideal filter" in report
     assert "Detection efficiency against snr_full" in report
-    assert "Optimal SNR" in report
+    assert "optimal SNR of the whitened signal inside the window" in report
 
     # the checkpoint is plain data (loads with weights_only) and carries the transform fitted on training noise
     ckpt = torch.load(m["checkpoint"], map_location="cpu", weights_only=True)

@@ -192,20 +192,31 @@ class GWDataModule(AnomalyDataModule):
 
     def describe(self) -> list[str]:
         """What the windows are, for the report: the SNR distribution above all, since efficiency depends on it."""
-        inj, lay = self.injection, self.layout
-        origin = (
-            f"Gaussian noise from the {self.detector} design PSD"
-            if self.source == "simulated"
-            else f"GWOSC strain ({len(self.files)} files), PSD estimated from the data"
-        )
+        inj, lay, noise = self.injection, self.layout, self.noise
+        if self.source == "gwosc":
+            origin = f"GWOSC strain ({len(self.files)} files), PSD estimated from the data"
+        elif noise["model"] == "stream":
+            origin = (f"one continuous Gaussian stream coloured by the {self.detector} curve, PSD estimated by median "
+                      f"Welch from {noise['psd_data_s']:g} s of other data, glitches at "
+                      f"{noise['glitch_rate_per_hour']:g} per hour")  # fmt: skip
+        else:
+            origin = f"Gaussian noise from the {self.detector} curve, a fresh chunk per window"
+        truncation = f", filter truncated to {self.whitening_filter_s:g} s" if self.whitening_filter_s else ""
+        if inj.snr_distribution == "astrophysical":
+            snr = (f"SNR set by each source's distance (uniform in volume in [{inj.distance_min_mpc:g}, "
+                   f"{inj.distance_max_mpc:g}] Mpc), orientation and the detector; no rescaling")  # fmt: skip
+        else:
+            snr = (f"optimal SNR of the whitened signal inside the window {inj.snr_distribution} in "
+                   f"[{inj.snr_min:g}, {inj.snr_max:g}]; the whole waveform's SNR (from {inj.f_min:g} Hz) is "
+                   "recorded beside it as snr_full")  # fmt: skip
         return [
-            f"Data: {origin}, whitened and band-passed to [{self.band[0]:g}, {self.band[1]:g}] Hz, "
+            f"Data: {origin}, whitened{truncation} and band-passed to [{self.band[0]:g}, {self.band[1]:g}] Hz, "
             f"{lay.window_s:g} s windows at {lay.fs:g} Hz, each whitened inside its own {lay.context_s:g} s chunk.",
-            f"Injections: {inj.approximant}, component masses uniform in [{inj.mass_min:g}, {inj.mass_max:g}] "
-            f"solar masses, spins |chi_z| <= {inj.spin_max:g}, isotropic sky and orientation, merger at "
+            f"Injected: {', '.join(self.signals)} (sharing the signal splits evenly); BBHs are {inj.approximant}, "
+            f"component masses uniform in [{inj.mass_min:g}, {inj.mass_max:g}] solar masses, spins |chi_z| <= "
+            f"{inj.spin_max:g}, isotropic sky and orientation; merger (burst centre) at "
             f"{inj.merger_min:g}-{inj.merger_max:g} of the window.",
-            f"Optimal SNR (of the whitened signal inside the window): {inj.snr_distribution} in "
-            f"[{inj.snr_min:g}, {inj.snr_max:g}].",
+            f"SNR: {snr}.",
             f"Sizes: train {self.counts['train']} noise, validation {self.counts['val']} noise + "
             f"{self.counts['val_signal']} injections, test {self.counts['test_background']} noise + "
             f"{self.counts['test_signal']} injections; seed {self.seed}.",

@@ -44,6 +44,21 @@ def _grid_choice(rng: np.random.Generator, values: tuple[float, ...], n: int) ->
     return np.asarray(values, dtype=float)[rng.integers(0, len(values), n)]
 
 
+def check_grid(family: str, key: str, values: tuple[float, ...]) -> None:
+    """A grid option: a non-empty list of positive numbers."""
+    if not isinstance(values, tuple) or not values or any(not isinstance(v, int | float) or v <= 0 for v in values):
+        raise ValueError(f"data.family_options.{family}.{key}: expected a list of positive numbers, got {values!r}")
+
+
+def check_range(family: str, key: str, values: tuple[float, ...], upper: float = np.inf) -> None:
+    """A range option: [low, high] with 0 <= low <= high < upper."""
+    ok = isinstance(values, tuple) and len(values) == 2 and all(isinstance(v, int | float) for v in values)
+    if not ok or not 0 <= values[0] <= values[1] < upper:
+        bound = f" < {upper:g}" if np.isfinite(upper) else ""
+        raise ValueError(f"data.family_options.{family}.{key}: expected [low, high] with 0 <= low <= high{bound}, "
+                         f"got {values!r}")  # fmt: skip
+
+
 def _centred_times(half_width_s: float, fs: float) -> np.ndarray:
     n_half = int(np.ceil(half_width_s * fs))
     return np.arange(-n_half, n_half + 1) / fs
@@ -75,6 +90,10 @@ class SineGaussian:
     name: str = "sine_gaussian"
     parameter_names: tuple[str, ...] = ("f0_hz", "q", "phase")
 
+    def __post_init__(self) -> None:
+        check_grid(self.name, "f0_hz", self.f0_hz)
+        check_grid(self.name, "q", self.q)
+
     def draw(self, n: int, rng: np.random.Generator) -> np.ndarray:
         out = _structured(n, self.parameter_names)
         out["f0_hz"], out["q"] = _grid_choice(rng, self.f0_hz, n), _grid_choice(rng, self.q, n)
@@ -94,6 +113,9 @@ class GaussianPulse:
     sigma_ms: tuple[float, ...] = (0.1, 1.0, 2.5, 4.0)
     name: str = "gaussian_pulse"
     parameter_names: tuple[str, ...] = ("sigma_ms",)
+
+    def __post_init__(self) -> None:
+        check_grid(self.name, "sigma_ms", self.sigma_ms)
 
     def draw(self, n: int, rng: np.random.Generator) -> np.ndarray:
         out = _structured(n, self.parameter_names)
@@ -118,6 +140,14 @@ class WhiteNoiseBurst:
     name: str = "wnb"
     parameter_names: tuple[str, ...] = ("f_low_hz", "bandwidth_hz", "tau_s", "noise_seed")
 
+    def __post_init__(self) -> None:
+        check_range(self.name, "f_low_hz", self.f_low_hz)
+        check_range(self.name, "bandwidth_hz", self.bandwidth_hz)
+        check_range(self.name, "tau_s", self.tau_s)
+        if self.bandwidth_hz[0] <= 0 or self.tau_s[0] <= 0:
+            raise ValueError(f"data.family_options.wnb: expected positive bandwidth_hz and tau_s, got "
+                             f"{self.bandwidth_hz}, {self.tau_s}")  # fmt: skip
+
     def draw(self, n: int, rng: np.random.Generator) -> np.ndarray:
         out = _structured(n, self.parameter_names)
         out["f_low_hz"] = rng.uniform(*self.f_low_hz, n)
@@ -128,12 +158,14 @@ class WhiteNoiseBurst:
 
     def strain(self, params: np.void, fs: float) -> tuple[np.ndarray, float]:
         t = _centred_times(ENVELOPE_EXTENT / np.sqrt(2) * params["tau_s"], fs)
+        # the noise is made on a grid fine enough to put at least 16 frequencies in the band, then cut to the envelope
+        n = max(len(t), int(np.ceil(16 * fs / params["bandwidth_hz"])))
         noise_rng = np.random.default_rng(int(params["noise_seed"]))
-        spectrum = noise_rng.standard_normal(len(t) // 2 + 1) + 1j * noise_rng.standard_normal(len(t) // 2 + 1)
-        freqs = np.fft.rfftfreq(len(t), 1 / fs)
+        spectrum = noise_rng.standard_normal(n // 2 + 1) + 1j * noise_rng.standard_normal(n // 2 + 1)
+        freqs = np.fft.rfftfreq(n, 1 / fs)
         lo = params["f_low_hz"]
         spectrum[(freqs < lo) | (freqs > lo + params["bandwidth_hz"])] = 0
-        band_noise = np.fft.irfft(spectrum, n=len(t))
+        band_noise = np.fft.irfft(spectrum, n=n)[: len(t)]
         return np.exp(-((t / params["tau_s"]) ** 2)) * band_noise, float(t[0])
 
 
@@ -148,6 +180,12 @@ class Ringdown:
     spin: tuple[float, float] = (0.0, 0.95)
     name: str = "ringdown"
     parameter_names: tuple[str, ...] = ("final_mass", "final_spin", "frequency_hz", "tau_s", "phase")
+
+    def __post_init__(self) -> None:
+        check_range(self.name, "mass_msun", self.mass_msun)
+        check_range(self.name, "spin", self.spin, upper=1.0)
+        if self.mass_msun[0] <= 0:
+            raise ValueError(f"data.family_options.ringdown.mass_msun: expected positive masses, got {self.mass_msun}")
 
     def draw(self, n: int, rng: np.random.Generator) -> np.ndarray:
         out = _structured(n, self.parameter_names)
@@ -189,7 +227,7 @@ def family_names() -> list[str]:
 
 def make_family(name: str, injection: InjectionConfig, site: str, options: dict[str, Any] | None = None):
     """The family `name` (`data.signals`) with its `data.family_options.<name>` keyword arguments."""
-    kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in (options or {}).items()}
+    kwargs = {k: tuple(v) if isinstance(v, list | tuple) else v for k, v in (options or {}).items()}
     if name == "bbh":
         if kwargs:
             raise ValueError(f"data.family_options.bbh: BBH injections are set by data.injection, got {sorted(kwargs)}")

@@ -12,7 +12,7 @@ def _empty(n: int, names: tuple[str, ...]) -> np.ndarray:
 
 def _check_range(family: str, key: str, lo: float, hi: float, floor: float = 0.0) -> None:
     if not floor < lo <= hi:
-        raise ValueError(f"data.noise.{family}.{key}: expected {floor} < min <= max, got [{lo}, {hi}]")
+        raise ValueError(f"data.family_options.{family}.{key}: expected {floor} < min <= max, got [{lo}, {hi}]")
 
 
 class BlipGlitch:
@@ -43,7 +43,7 @@ class BlipGlitch:
         _check_range(self.name, "duration_s", duration_min_s, duration_max_s)
         # with both ends of the f0 and Q ranges, some pair must give an allowed duration
         if not (_duration(q_min, f0_max_hz) <= duration_max_s and _duration(q_max, f0_min_hz) >= duration_min_s):
-            raise ValueError("data.noise.blip: no (f0, Q) in the given ranges has a duration in range")
+            raise ValueError("data.family_options.blip: no (f0, Q) in the given ranges has a duration in range")
         self.f0_range, self.q_range = (f0_min_hz, f0_max_hz), (q_min, q_max)
         self.duration_range = (duration_min_s, duration_max_s)
 
@@ -103,9 +103,9 @@ class ScatteredLightArch:
         _check_range(self.name, "f_max_hz", f_max_min_hz, f_max_max_hz)
         _check_range(self.name, "f_mod_hz", f_mod_min_hz, f_mod_max_hz)
         if n_arches_max < 1:
-            raise ValueError(f"data.noise.scattered_light.n_arches_max: expected >= 1, got {n_arches_max}")
+            raise ValueError(f"data.family_options.scattered_light.n_arches_max: expected >= 1, got {n_arches_max}")
         if not 0 <= taper <= 1:
-            raise ValueError(f"data.noise.scattered_light.taper: expected in [0, 1], got {taper}")
+            raise ValueError(f"data.family_options.scattered_light.taper: expected in [0, 1], got {taper}")
         self.f_max_range, self.f_mod_range = (f_max_min_hz, f_max_max_hz), (f_mod_min_hz, f_mod_max_hz)
         self.n_arches_max, self.wavelength_m, self.taper = n_arches_max, wavelength_m, taper
 
@@ -120,13 +120,14 @@ class ScatteredLightArch:
         return out
 
     def strain(self, params: np.void, fs: float) -> tuple[np.ndarray, float]:
-        """The arches over n_arches / (2 f_mod), arch peaks at (k - (n - 1) / 2) / (2 f_mod) for k = 0..n-1."""
+        """The arches over n_arches / (2 f_mod), arch peaks at (k - (n - 1) // 2) / (2 f_mod) for k = 0..n-1: an arch
+        peaks at the reference time whatever n is (with an even n the span reaches one arch further after it)."""
         f_mod, n_arches = params["f_mod_hz"], int(params["n_arches"])
         period = 1 / (2 * f_mod)
-        half = int(np.floor(n_arches * period / 2 * fs))
-        t = np.arange(-half, half + 1) / fs
-        # arch peaks sit where the surface velocity is extreme, i.e. where sin(2 pi f_mod (t - shift)) = 0
-        shift = -(n_arches - 1) / 2 * period
-        x = params["x0_m"] * np.sin(2 * np.pi * f_mod * (t - shift))
+        before = (n_arches - 1) // 2 + 0.5  # arches (and the half arch) before the reference time
+        first, last = int(np.floor(before * period * fs)), int(np.floor((n_arches - before) * period * fs))
+        t = np.arange(-first, last + 1) / fs
+        # arch peaks sit where the surface velocity is extreme, i.e. where sin(2 pi f_mod t) = 0
+        x = params["x0_m"] * np.sin(2 * np.pi * f_mod * t)
         h = np.sin(4 * np.pi * x / self.wavelength_m + params["phase"]) * tukey(len(t), self.taper)
-        return h, -half / fs
+        return h, -first / fs

@@ -26,6 +26,9 @@ NOISE_DEFAULTS: dict[str, Any] = {
 }
 
 
+GLITCH_FAMILIES = ("blip", "scattered_light")
+
+
 def noise_settings(noise: dict[str, Any] | None, source: str) -> dict[str, Any]:
     """`data.noise` over its defaults, checked: a known model, known keys, glitches only in a simulated stream."""
     out = {**NOISE_DEFAULTS, **(noise or {})}
@@ -35,6 +38,13 @@ def noise_settings(noise: dict[str, Any] | None, source: str) -> dict[str, Any]:
         raise ValueError(f"data.noise: unknown keys {sorted(set(out) - set(NOISE_DEFAULTS))}")
     if out["glitch_rate_per_hour"] and (out["model"] != "stream" or source != "simulated"):
         raise ValueError("data.noise.glitch_rate_per_hour: glitches are added to simulated noise with model=stream")
+    if out["model"] == "stream" and source != "simulated":
+        raise ValueError(
+            "data.noise.model=stream: only simulated noise is made as a stream (GWOSC data is one)"
+        )
+    unknown = sorted(set(out["glitch_families"]) - set(GLITCH_FAMILIES))
+    if unknown:
+        raise ValueError(f"data.noise.glitch_families: expected names from {list(GLITCH_FAMILIES)}, got {unknown}")
     return out
 
 

@@ -145,11 +145,15 @@ class GwoscStrain:
         return len(self._positions) - self._next
 
     def chunks(self, n: int, rng: np.random.Generator) -> Iterator[np.ndarray]:
-        """The next `n` chunks (with `split_sizes`, the next split's: calls must come in the sizes' order)."""
+        """The next `n` chunks. With `split_sizes` calls take the splits' windows in the sizes' order, a split in one
+        call or in several (one per injected family) that add up to its size, never reaching into the next split."""
         if self._expected is not None:
-            expected = self._expected.pop(0) if self._expected else None
-            if n != expected:
-                raise ValueError(f"chunks({n}): the next split was declared with {expected} windows")
+            left = self._expected[0] if self._expected else 0
+            if n > left:
+                raise ValueError(f"chunks({n}): only {left} windows are left in the split being drawn")
+            self._expected[0] -= n
+            if self._expected[0] == 0:
+                self._expected.pop(0)
         if n > self.n_available:
             raise GwoscFormatError(
                 f"data.files: {n} more windows requested but only {self.n_available} remain; "

@@ -89,7 +89,7 @@ def truncate_filter(response: np.ndarray, fs: float, n_samples: int, duration_s:
     """
     n_taps = int(round(duration_s * fs))
     if not 0 < n_taps <= n_samples:
-        raise ValueError(f"data.filter_duration_s: expected in (0, {n_samples / fs}] s, got {duration_s}")
+        raise ValueError(f"data.whitening_filter_s: expected in (0, {n_samples / fs}] s, got {duration_s}")
     impulse = np.fft.irfft(response, n=n_samples)
     lag = np.minimum(np.arange(n_samples), n_samples - np.arange(n_samples)) / fs
     taper = np.where(lag < duration_s / 2, np.cos(np.pi * lag / duration_s) ** 2, 0.0)

@@ -117,12 +117,17 @@ def scaled_injection(
     merger = layout.start + int(round(params["merger_offset_s"] * layout.fs))
     h = place_in_chunk(strain, t0, merger, layout.fs, layout.n_context)
     window = whitener(h)[layout.start : layout.start + layout.n_window]
-    measured = whitener.optimal_snr(window)
+    measured, full = whitener.optimal_snr(window), full_snr(strain, layout.fs, source.psd, f_low)
+    if not np.isfinite(measured) or measured < 1e-6 * full:
+        raise ValueError(
+            f"data.signals: a {family.name} injection puts no signal in the analysis band inside the window "
+            f"(parameters {dict(zip(params.dtype.names, params.tolist(), strict=True))})"
+        )
     requested = params["snr"]
     scale = 1.0 if np.isnan(requested) else requested / measured
     out = params.copy()
     out["snr"] = measured if np.isnan(requested) else requested
-    out["snr_full"] = scale * full_snr(strain, layout.fs, source.psd, f_low)
+    out["snr_full"] = scale * full
     if "distance_mpc" in out.dtype.names:
         out["distance_mpc"] /= scale
     return scale * h, scale * window, out

@@ -151,3 +151,16 @@ def test_simulate_writes_gwosc_files_and_the_injection_list(tmp_path: Path) -> N
 def test_bad_stretch_settings_name_the_key(kwargs: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         StretchConfig(**kwargs)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"snr_distribution": "astrophysical"}, "snr_distribution=astrophysical: expected uniform"),
+        ({"snr_distribution": "loguniform", "snr_min": 0.0}, "expected 0 < snr_min <= snr_max"),
+        ({"mass_min": 50.0, "mass_max": 10.0}, "expected 0 < mass_min < mass_max"),
+    ],
+)
+def test_an_injection_plan_that_would_write_nan_strain_is_refused(kwargs: dict, match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        InjectionPlan(**kwargs)

@@ -220,3 +220,26 @@ def test_unknown_family_or_option_is_one_line_naming_the_key(tmp_path) -> None:
     with pytest.raises(ValueError, match="data.family_options"):
         GWDataModule(sizes=sizes, cache_dir=str(tmp_path), signals=["bbh"], family_options={"ringdown": {}})
     assert "bbh" in family_names() and isinstance(make_family("bbh", InjectionConfig(), "L1"), BinaryBlackHole)
+
+
+@pytest.mark.parametrize(
+    ("name", "options", "key"),
+    [
+        ("wnb", {"f_low_hz": 40.0}, "wnb.f_low_hz"),
+        ("sine_gaussian", {"q": 3}, "sine_gaussian.q"),
+        ("gaussian_pulse", {"sigma_ms": [0.0]}, "gaussian_pulse.sigma_ms"),
+        ("ringdown", {"spin": [0.5, 1.0]}, "ringdown.spin"),
+    ],
+)
+def test_bad_burst_options_are_one_line_errors_naming_the_key(name: str, options: dict, key: str) -> None:
+    with pytest.raises(ValueError, match=f"data.family_options.{key}: expected"):
+        make_family(name, InjectionConfig(), "H1", options)
+
+
+def test_white_noise_burst_of_a_narrow_band_still_holds_noise_in_its_band() -> None:
+    # a 4 Hz band under a 5 ms envelope: on the envelope's own grid no frequency would fall in it
+    family = WhiteNoiseBurst()
+    names = family.parameter_names
+    p = np.array([(21.0, 4.0, 0.005, 7.0)], dtype=[(n, "f8") for n in names])[0]
+    h, _ = family.strain(p, FS)
+    assert np.abs(h).max() > 0

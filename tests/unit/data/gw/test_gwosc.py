@@ -91,3 +91,12 @@ def test_not_hdf5_and_unknown_flag_are_named(gwosc_file: Path, tmp_path: Path) -
         read_gwosc(junk)
     with pytest.raises(GwoscFormatError, match="flag 'CBC_CAT9' not in 'quality/simple/DQShortnames'"):
         read_gwosc(gwosc_file, dq_flags=["CBC_CAT9"])
+
+
+def test_gwosc_noise_takes_several_injected_families(tmp_path: Path) -> None:
+    long_file = write_gwosc_file(tmp_path / "H-H1_GWOSC_4KHZ_R1-1126259446-128.hdf5", duration_s=128)
+    dm = GWDataModule(source="gwosc", files=[str(long_file)], sizes=SIZES, cache_dir=str(tmp_path / "cache"),
+                      signals=["bbh", "ringdown"])  # fmt: skip
+    dm.setup("fit")
+    assert list(np.bincount(dm.test_extras["process"])) == [10, 5, 5]
+    assert np.isfinite(dm.arrays["test"]).all()

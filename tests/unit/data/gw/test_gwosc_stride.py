@@ -85,8 +85,12 @@ def test_too_few_windows_for_a_split_is_a_one_line_error_with_the_count(long_fil
     assert "split 'val' (100000) does not fit" in message
 
 
-def test_chunks_must_be_requested_in_the_declared_split_order(long_file: Path) -> None:
+def test_a_split_may_be_drawn_in_parts_but_never_into_the_next(long_file: Path) -> None:
     src = source(long_file, stride=STRIDE, split_sizes=SIZES)
-    assert len(list(src.chunks(40, np.random.default_rng(0)))) == 40
-    with pytest.raises(ValueError, match="declared with 10 windows"):
-        list(src.chunks(8, np.random.default_rng(0)))
+    rng = np.random.default_rng(0)
+    first = [c.copy() for c in src.chunks(30, rng)] + [c.copy() for c in src.chunks(10, rng)]  # train, in two parts
+    whole = [c.copy() for c in source(long_file, stride=STRIDE, split_sizes=SIZES).chunks(40, rng)]
+    np.testing.assert_array_equal(np.array(first), np.array(whole))
+    assert len(list(src.chunks(8, rng))) == 8  # part of val
+    with pytest.raises(ValueError, match="only 2 windows are left"):
+        list(src.chunks(3, rng))

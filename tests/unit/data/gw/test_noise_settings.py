@@ -48,6 +48,8 @@ def test_stream_source_whitens_with_an_estimate_not_the_curve(tmp_path: Path) ->
         ({"glitch_rate": 3.0}, "simulated", "data.noise: unknown keys"),
         ({"glitch_rate_per_hour": 60.0}, "simulated", "model=stream"),
         ({"model": "stream", "glitch_rate_per_hour": 60.0}, "gwosc", "simulated noise"),
+        ({"model": "stream"}, "gwosc", "only simulated noise is made as a stream"),
+        ({"model": "stream", "glitch_families": ["whistle"]}, "simulated", "data.noise.glitch_families"),
     ],
 )
 def test_noise_settings_that_cannot_work_are_one_line_errors(noise: dict, source: str, match: str) -> None:

@@ -74,5 +74,5 @@ def test_truncated_filter_smooths_a_spectral_line_it_cannot_resolve() -> None:
 
 @pytest.mark.parametrize("duration_s", [0.0, -1.0, 9.0])
 def test_bad_filter_duration_names_the_config_key(duration_s: float) -> None:
-    with pytest.raises(ValueError, match="data.filter_duration_s"):
+    with pytest.raises(ValueError, match="data.whitening_filter_s"):
         Whitener(DesignPSD("aligo"), FS, N, 20.0, 500.0, filter_duration_s=duration_s)
