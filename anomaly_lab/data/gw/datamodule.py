@@ -99,7 +99,7 @@ class GWDataModule(AnomalyDataModule):
             "whitening_filter_s": self.whitening_filter_s,
             "window_stride_s": self.window_stride_s,
             "seed": self.seed,
-            "version": 2,
+            "version": 3,  # raised whenever the generating code changes what a config gives
         }
 
     def input_files(self) -> list[Path]:
