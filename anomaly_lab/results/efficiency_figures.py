@@ -16,7 +16,9 @@ def plot_efficiency_by_signal(
     its binomial interval; `curves[scorer][signal]` are efficiency rows (lo, hi, efficiency, low, high)."""
     cols = min(4, len(signals))
     rows = int(np.ceil(len(signals) / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(3.4 * cols, 2.9 * rows), squeeze=False, sharey=True)
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(3.4 * cols, 3.0 * rows), squeeze=False, sharey=True, layout="constrained"
+    )
     for ax, signal in zip(axes.flat, signals, strict=False):
         for i, (scorer, by_signal) in enumerate(curves.items()):
             bins = by_signal.get(signal) or []
