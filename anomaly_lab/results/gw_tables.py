@@ -2,10 +2,13 @@
 
     python -m anomaly_lab.results.gw_tables detectors <run> ...          # the seed's Table 1: one row per run
     python -m anomaly_lab.results.gw_tables families <run> [--variable snr_full]   # efficiency per family and bin
+    python -m anomaly_lab.results.gw_tables backgrounds <run> ...        # per scorer: families flagged, FPR on glitches
 
 `detectors` gives, per run, each scorer's efficiency on the injections and the FPR it reached on test noise, with
 the SNR distribution (window and full waveform) the injections ended up with. `families` gives, for a run whose test
-mix holds several families, each scorer's efficiency per family and bin of the chosen SNR.
+mix holds several families, each scorer's efficiency per family and bin of the chosen SNR. `backgrounds` compares
+runs on different noise: per scorer, each family's efficiency and the test FPR, apart on noise windows that hold a
+glitch (the run's `glitch_snr` extra) and those that do not.
 """
 
 from __future__ import annotations
@@ -14,6 +17,9 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from anomaly_lab.io import load_arrays
 from anomaly_lab.results.summary import _read
 
 SNR_NAMES = {"snr": "window SNR", "snr_full": "full SNR"}
@@ -74,15 +80,43 @@ def families_table(path: Path, variable: str = "snr", model_name: str = "autoenc
     return "\n".join(lines)
 
 
+def _fpr(flagged: np.ndarray) -> str:
+    return f"{100 * flagged.mean():.1f} % ({flagged.sum()}/{len(flagged)})" if len(flagged) else "—"
+
+
+def backgrounds_table(paths: list[Path], model_name: str = "autoencoder") -> str:
+    """Markdown: per run and scorer, each family's TPR at the scorer's threshold and the test FPR overall, on noise
+    windows without a glitch and on those with one (from scores.h5's `glitch_snr`, when the run recorded it)."""
+    files, metrics = _read(paths)
+    shared = [set(m["signals"][model_name]) for m in metrics]
+    families = [f for f in metrics[0]["signals"][model_name] if all(f in names for names in shared)]
+    head = ["run", "scorer", *families, "FPR", "FPR, no glitch", "FPR, glitch in window"]
+    lines = ["| " + " | ".join(head) + " |", "|---|---|" + "---:|" * (len(head) - 2)]
+    for f, m in zip(files, metrics, strict=True):
+        arrays = load_arrays(f.parent / "scores.h5")
+        background = arrays["label"] == 0
+        glitch = arrays.get("glitch_snr", np.zeros(len(background)))[background] > 0
+        for name, r in _scorers(m, model_name).items():
+            scores = arrays["score"] if name == model_name else arrays[f"reference/{name}"]
+            flagged = scores[background] > r["threshold"]
+            cells = [m.get("task") or f.parent.name, name]
+            cells += [f"{100 * m['signals'][name][fam]['tpr_at_threshold']:.1f} %" for fam in families]
+            cells += [f"{100 * r['fpr_at_threshold']:.1f} %", _fpr(flagged[~glitch]), _fpr(flagged[glitch])]
+            lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("table", choices=["detectors", "families"])
+    parser.add_argument("table", choices=["detectors", "families", "backgrounds"])
     parser.add_argument("runs", nargs="+", type=Path, help="run directories or their metrics.json files")
     parser.add_argument("--variable", default="snr", help="families: the binned variable (snr or snr_full)")
     parser.add_argument("--model-name", default="autoencoder", help="what the runs call the model")
     args = parser.parse_args()
     if args.table == "detectors":
         print(detectors_table(args.runs, args.model_name))
+    elif args.table == "backgrounds":
+        print(backgrounds_table(args.runs, args.model_name))
     else:
         if len(args.runs) != 1:
             raise SystemExit("families: expected one run")

@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from anomaly_lab.results.gw_tables import detectors_table, families_table
+from anomaly_lab.io import save_arrays
+from anomaly_lab.results.gw_tables import backgrounds_table, detectors_table, families_table
 
 
 def row(lo: float, hi: float, n: int, eff: float) -> dict:
@@ -62,3 +64,21 @@ def test_families_table_lists_each_family_bin_by_bin_then_overall(tmp_path: Path
 def test_families_table_refuses_a_variable_the_run_did_not_bin(tmp_path: Path) -> None:
     with pytest.raises(SystemExit, match="no efficiencies binned on 'snr_full'"):
         families_table(write_run(tmp_path / "run"), "snr_full")
+
+
+def test_backgrounds_table_splits_the_fpr_by_glitches_in_the_window(tmp_path: Path) -> None:
+    run = write_run(tmp_path / "glitchy")
+    m = json.loads((run / "metrics.json").read_text())
+    m["threshold"], m["references"]["excess power"]["threshold"] = 1.0, 2.0
+    (run / "metrics.json").write_text(json.dumps(m))
+    label = np.r_[np.zeros(6, int), np.ones(2, int)]
+    glitch = np.array([0, 0, 0, 7.5, 9.0, 12.0, 0, 0])
+    model = np.array([0.5, 1.5, 0.2, 0.1, 0.3, 0.9, 3, 3])  # above 1: one clean window, no glitch window
+    power = np.array([0.5, 0.5, 0.5, 2.5, 3.0, 1.0, 3, 3])  # above 2: two of the three glitch windows
+    save_arrays(
+        run / "scores.h5", {"label": label, "score": model, "glitch_snr": glitch, "reference/excess power": power}
+    )
+    rows = [line for line in backgrounds_table([run]).splitlines() if line.startswith("| glitchy")]
+    assert rows[0].endswith("| 33.3 % (1/3) | 0.0 % (0/3) |")
+    assert rows[1].endswith("| 0.0 % (0/3) | 66.7 % (2/3) |")
+    assert "| autoencoder | 40.0 % | 60.0 % |" in rows[0]
