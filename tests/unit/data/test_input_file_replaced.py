@@ -44,7 +44,8 @@ def rnd_file(path: Path, seed: int) -> Path:
 
 
 def gw(tmp_path: Path, seed: int) -> GWDataModule:
-    path = write_gwosc_file(tmp_path / "H-H1_GWOSC_4KHZ_R1-1126259446-64.hdf5", seed=seed)
+    # five splits, one 8 s chunk apart in time, need more than 64 s
+    path = write_gwosc_file(tmp_path / "H-H1_GWOSC_4KHZ_R1-1126259446-128.hdf5", duration_s=128, seed=seed)
     sizes = {"train": 8, "val": 4, "val_signal": 2, "test_background": 4, "test_signal": 2}
     return GWDataModule(source="gwosc", files=[str(path)], sizes=sizes, cache_dir=str(tmp_path / "cache"))
 
