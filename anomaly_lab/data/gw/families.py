@@ -36,7 +36,7 @@ class WaveformFamily(Protocol):
         ...
 
 
-def _structured(n: int, names: tuple[str, ...]) -> np.ndarray:
+def parameter_array(n: int, names: tuple[str, ...]) -> np.ndarray:
     return np.zeros(n, dtype=[(name, "f8") for name in names])
 
 
@@ -50,12 +50,15 @@ def check_grid(family: str, key: str, values: tuple[float, ...]) -> None:
         raise ValueError(f"data.family_options.{family}.{key}: expected a list of positive numbers, got {values!r}")
 
 
-def check_range(family: str, key: str, values: tuple[float, ...], upper: float = np.inf) -> None:
-    """A range option: [low, high] with 0 <= low <= high < upper."""
+def check_range(
+    family: str, key: str, values: tuple[float, ...], upper: float = np.inf, positive: bool = False
+) -> None:
+    """A range option: [low, high] with 0 <= low <= high < upper (0 < low when `positive`)."""
     ok = isinstance(values, tuple) and len(values) == 2 and all(isinstance(v, int | float) for v in values)
-    if not ok or not 0 <= values[0] <= values[1] < upper:
+    if not ok or not 0 <= values[0] <= values[1] < upper or (positive and values[0] <= 0):
         bound = f" < {upper:g}" if np.isfinite(upper) else ""
-        raise ValueError(f"data.family_options.{family}.{key}: expected [low, high] with 0 <= low <= high{bound}, "
+        low = "0 < low" if positive else "0 <= low"
+        raise ValueError(f"data.family_options.{family}.{key}: expected [low, high] with {low} <= high{bound}, "
                          f"got {values!r}")  # fmt: skip
 
 
@@ -95,7 +98,7 @@ class SineGaussian:
         check_grid(self.name, "q", self.q)
 
     def draw(self, n: int, rng: np.random.Generator) -> np.ndarray:
-        out = _structured(n, self.parameter_names)
+        out = parameter_array(n, self.parameter_names)
         out["f0_hz"], out["q"] = _grid_choice(rng, self.f0_hz, n), _grid_choice(rng, self.q, n)
         out["phase"] = rng.uniform(0, 2 * np.pi, n)
         return out
@@ -118,7 +121,7 @@ class GaussianPulse:
         check_grid(self.name, "sigma_ms", self.sigma_ms)
 
     def draw(self, n: int, rng: np.random.Generator) -> np.ndarray:
-        out = _structured(n, self.parameter_names)
+        out = parameter_array(n, self.parameter_names)
         out["sigma_ms"] = _grid_choice(rng, self.sigma_ms, n)
         return out
 
@@ -142,14 +145,11 @@ class WhiteNoiseBurst:
 
     def __post_init__(self) -> None:
         check_range(self.name, "f_low_hz", self.f_low_hz)
-        check_range(self.name, "bandwidth_hz", self.bandwidth_hz)
-        check_range(self.name, "tau_s", self.tau_s)
-        if self.bandwidth_hz[0] <= 0 or self.tau_s[0] <= 0:
-            raise ValueError(f"data.family_options.wnb: expected positive bandwidth_hz and tau_s, got "
-                             f"{self.bandwidth_hz}, {self.tau_s}")  # fmt: skip
+        check_range(self.name, "bandwidth_hz", self.bandwidth_hz, positive=True)
+        check_range(self.name, "tau_s", self.tau_s, positive=True)
 
     def draw(self, n: int, rng: np.random.Generator) -> np.ndarray:
-        out = _structured(n, self.parameter_names)
+        out = parameter_array(n, self.parameter_names)
         out["f_low_hz"] = rng.uniform(*self.f_low_hz, n)
         out["bandwidth_hz"] = rng.uniform(*self.bandwidth_hz, n)
         out["tau_s"] = np.exp(rng.uniform(np.log(self.tau_s[0]), np.log(self.tau_s[1]), n))
@@ -182,13 +182,11 @@ class Ringdown:
     parameter_names: tuple[str, ...] = ("final_mass", "final_spin", "frequency_hz", "tau_s", "phase")
 
     def __post_init__(self) -> None:
-        check_range(self.name, "mass_msun", self.mass_msun)
+        check_range(self.name, "mass_msun", self.mass_msun, positive=True)
         check_range(self.name, "spin", self.spin, upper=1.0)
-        if self.mass_msun[0] <= 0:
-            raise ValueError(f"data.family_options.ringdown.mass_msun: expected positive masses, got {self.mass_msun}")
 
     def draw(self, n: int, rng: np.random.Generator) -> np.ndarray:
-        out = _structured(n, self.parameter_names)
+        out = parameter_array(n, self.parameter_names)
         out["final_mass"] = rng.uniform(*self.mass_msun, n)
         out["final_spin"] = rng.uniform(*self.spin, n)
         out["phase"] = rng.uniform(0, 2 * np.pi, n)

@@ -5,14 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.signal.windows import tukey
 
-
-def _empty(n: int, names: tuple[str, ...]) -> np.ndarray:
-    return np.zeros(n, dtype=[(name, "f8") for name in names])
-
-
-def _check_range(family: str, key: str, lo: float, hi: float, floor: float = 0.0) -> None:
-    if not floor < lo <= hi:
-        raise ValueError(f"data.family_options.{family}.{key}: expected {floor} < min <= max, got [{lo}, {hi}]")
+from anomaly_lab.data.gw.families import check_range, parameter_array
 
 
 class BlipGlitch:
@@ -38,9 +31,9 @@ class BlipGlitch:
         duration_min_s: float = 0.005,
         duration_max_s: float = 0.03,
     ) -> None:
-        _check_range(self.name, "f0_hz", f0_min_hz, f0_max_hz)
-        _check_range(self.name, "q", q_min, q_max)
-        _check_range(self.name, "duration_s", duration_min_s, duration_max_s)
+        check_range(self.name, "f0_hz", (f0_min_hz, f0_max_hz), positive=True)
+        check_range(self.name, "q", (q_min, q_max), positive=True)
+        check_range(self.name, "duration_s", (duration_min_s, duration_max_s), positive=True)
         # with both ends of the f0 and Q ranges, some pair must give an allowed duration
         if not (_duration(q_min, f0_max_hz) <= duration_max_s and _duration(q_max, f0_min_hz) >= duration_min_s):
             raise ValueError("data.family_options.blip: no (f0, Q) in the given ranges has a duration in range")
@@ -49,7 +42,7 @@ class BlipGlitch:
 
     def draw(self, n: int, rng: np.random.Generator) -> np.ndarray:
         """`n` blips: f0 log-uniform, Q uniform, both redrawn until the duration falls in range."""
-        out = _empty(n, self.parameter_names)
+        out = parameter_array(n, self.parameter_names)
         todo = np.arange(n)
         while len(todo):
             out["f0_hz"][todo] = np.exp(rng.uniform(*np.log(self.f0_range), len(todo)))
@@ -100,8 +93,8 @@ class ScatteredLightArch:
         wavelength_m: float = 1.064e-6,
         taper: float = 0.2,
     ) -> None:
-        _check_range(self.name, "f_max_hz", f_max_min_hz, f_max_max_hz)
-        _check_range(self.name, "f_mod_hz", f_mod_min_hz, f_mod_max_hz)
+        check_range(self.name, "f_max_hz", (f_max_min_hz, f_max_max_hz), positive=True)
+        check_range(self.name, "f_mod_hz", (f_mod_min_hz, f_mod_max_hz), positive=True)
         if n_arches_max < 1:
             raise ValueError(f"data.family_options.scattered_light.n_arches_max: expected >= 1, got {n_arches_max}")
         if not 0 <= taper <= 1:
@@ -111,7 +104,7 @@ class ScatteredLightArch:
 
     def draw(self, n: int, rng: np.random.Generator) -> np.ndarray:
         """`n` arch trains: peak frequency, modulation frequency, number of arches, phase."""
-        out = _empty(n, self.parameter_names)
+        out = parameter_array(n, self.parameter_names)
         out["f_max_hz"] = rng.uniform(*self.f_max_range, n)
         out["f_mod_hz"] = np.exp(rng.uniform(*np.log(self.f_mod_range), n))
         out["n_arches"] = rng.integers(1, self.n_arches_max + 1, n)
