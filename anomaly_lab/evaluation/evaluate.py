@@ -39,11 +39,15 @@ class ScorerResult:
     metrics: dict[str, Any]
     roc: metrics.RocCurve
     precision_recall: tuple[np.ndarray, np.ndarray]
-    efficiency: list[dict[str, float]] | None = None  # against the first binning's variable, all signals
     # per binning variable, per group ("all" and each signal process): the efficiency rows
     efficiency_by: dict[str, dict[str, list[dict[str, float]]]] | None = None
     per_signal: dict[str, dict[str, Any]] | None = None  # by signal name, when the test mix holds several
     signal_rocs: dict[str, metrics.RocCurve] | None = None
+
+    @property
+    def efficiency(self) -> list[dict[str, float]] | None:
+        """Efficiency rows of all signals against the first binning's variable (the headline table's)."""
+        return next(iter(self.efficiency_by.values()))["all"] if self.efficiency_by else None
 
     @property
     def flagged(self) -> np.ndarray:
@@ -148,7 +152,6 @@ def evaluate_scorer(
     binnings = as_binnings(binning)
     if binnings:
         result.efficiency_by = {b.variable: efficiency_groups(b, flagged, labels, processes) for b in binnings}
-        result.efficiency = result.efficiency_by[binnings[0].variable]["all"]
     if processes is not None:
         result.per_signal, result.signal_rocs = signal_results(test, processes, float(threshold))
     return result
