@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 import traceback
+from collections.abc import Callable
 
 from hydra.errors import InstantiationException
 
@@ -46,3 +47,12 @@ def exit_on_user_error(err: BaseException) -> None:
         raise err
     report(expected, err)
     sys.exit(1)
+
+
+def run_command(main: Callable[[list[str]], None], argv: list[str]) -> None:
+    """`main(argv)` of a command-line tool, an expected error (bad file, option, checkpoint) turned into one `error:`
+    line and exit status 1."""
+    try:
+        main(argv)
+    except Exception as err:  # noqa: BLE001 - expected errors become one line, the rest re-raise
+        exit_on_user_error(err)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import sys
 
 from anomaly_lab.data.gw.datamodule import GWDataModule
-from anomaly_lab.errors import exit_on_user_error
+from anomaly_lab.errors import run_command
 from anomaly_lab.scan.events import scan_events
 from anomaly_lab.scan.options import USAGE, ScanOptions, parse
 from anomaly_lab.scan.scorer import Scorer
@@ -70,11 +70,8 @@ def main(argv: list[str]) -> None:
 
 
 def cli(argv: list[str]) -> None:
-    """`main` with an expected error (bad file, option, checkpoint) turned into one `error:` line and exit status 1."""
-    try:
-        main(argv)
-    except Exception as err:  # noqa: BLE001 - expected errors become one line, the rest re-raise
-        exit_on_user_error(err)
+    """`main` as a command: an expected error is one `error:` line and exit status 1."""
+    run_command(main, argv)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sys
 
-from anomaly_lab.errors import exit_on_user_error
+from anomaly_lab.errors import run_command
 from anomaly_lab.search.analyse import analyse
 from anomaly_lab.search.options import ANALYSE_USAGE, SIMULATE_USAGE, parse_analyse, parse_simulate
 from anomaly_lab.search.simulate import simulate
@@ -32,11 +32,8 @@ def main(argv: list[str]) -> None:
 
 
 def cli(argv: list[str]) -> None:
-    """`main` with an expected error (bad file or option) turned into one `error:` line and exit status 1."""
-    try:
-        main(argv)
-    except Exception as err:  # noqa: BLE001 - expected errors become one line, the rest re-raise
-        exit_on_user_error(err)
+    """`main` as a command: an expected error is one `error:` line and exit status 1."""
+    run_command(main, argv)
 
 
 if __name__ == "__main__":
