@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from anomaly_lab.io import load_arrays
-from anomaly_lab.results.summary import _read
+from anomaly_lab.results.summary import read_runs
 
 SNR_NAMES = {"snr": "window SNR", "snr_full": "full SNR"}
 
@@ -37,7 +37,7 @@ def _distribution(d: dict[str, float] | None) -> str:
 
 def detectors_table(paths: list[Path], model_name: str = "autoencoder") -> str:
     """Markdown: per run, each scorer's TPR at its threshold and the test FPR reached, and the injections' SNRs."""
-    files, metrics = _read(paths)
+    files, metrics = read_runs(paths)
     scorers = list(_scorers(metrics[0], model_name))
     targets = {m.get("target_fpr") for m in metrics}
     target = f" (threshold at {100 * targets.pop():g} % FPR on validation noise)" if len(targets) == 1 else ""
@@ -59,7 +59,7 @@ def detectors_table(paths: list[Path], model_name: str = "autoencoder") -> str:
 def families_table(path: Path, variable: str = "snr", model_name: str = "autoencoder") -> str:
     """Markdown: per family and bin of `variable`, each scorer's efficiency at its threshold (the model's with its
     interval), then each family's overall efficiency."""
-    (f,), (m,) = _read([path])
+    (f,), (m,) = read_runs([path])
     by = m.get("efficiency_by")
     if not by or variable not in by[model_name]:
         raise SystemExit(f"{f}: no efficiencies binned on {variable!r}")
@@ -87,7 +87,7 @@ def _fpr(flagged: np.ndarray) -> str:
 def backgrounds_table(paths: list[Path], model_name: str = "autoencoder") -> str:
     """Markdown: per run and scorer, each family's TPR at the scorer's threshold and the test FPR overall, on noise
     windows without a glitch and on those with one (from scores.h5's `glitch_snr`, when the run recorded it)."""
-    files, metrics = _read(paths)
+    files, metrics = read_runs(paths)
     shared = [set(m["signals"][model_name]) for m in metrics]
     families = [f for f in metrics[0]["signals"][model_name] if all(f in names for names in shared)]
     head = ["run", "scorer", *families, "FPR", "FPR, no glitch", "FPR, glitch in window"]

@@ -55,7 +55,7 @@ def rows(m: dict[str, Any], name: str, cols: dict[str, tuple[str, str]]) -> list
             for s_name, s in scorers.items()]  # fmt: skip
 
 
-def _read(paths: list[Path]) -> tuple[list[Path], list[dict[str, Any]]]:
+def read_runs(paths: list[Path]) -> tuple[list[Path], list[dict[str, Any]]]:
     files = [p / "metrics.json" if p.is_dir() else p for p in paths]
     missing = [str(f) for f in files if not f.is_file()]
     if missing:
@@ -66,7 +66,7 @@ def _read(paths: list[Path]) -> tuple[list[Path], list[dict[str, Any]]]:
 def _signal_scorers(paths: list[Path]) -> tuple[dict[str, list[dict]], float | None]:
     """Per scorer label, the per-signal metrics of each run that has it, in order (a reference that several runs
     share with the same numbers, PCA on the same data, once); and the threshold's target FPR the runs share."""
-    files, metrics = _read(paths)
+    files, metrics = read_runs(paths)
     groups: dict[str, list[dict]] = {}
     for f, m in zip(files, metrics, strict=True):
         if "signals" not in m:
@@ -94,7 +94,7 @@ def signal_summary(paths: list[Path], mean: bool = False) -> str:
 def table(paths: list[Path]) -> str:
     """Markdown table over runs (directories holding metrics.json, or the files themselves); a reference
     already listed with the same numbers (the same data, another model) is listed once."""
-    files, metrics = _read(paths)
+    files, metrics = read_runs(paths)
     cols = columns(metrics)
     lines = ["| " + " | ".join(["run", "scorer", "test bkg + sig", *cols]) + " |"]
     lines.append("|---|---|---:|" + "---:|" * len(cols))

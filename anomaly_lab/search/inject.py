@@ -16,7 +16,7 @@ import lal
 import lalsimulation
 import numpy as np
 
-from anomaly_lab.data.gw.injections import InjectionConfig, detector_strain, draw_parameters
+from anomaly_lab.data.gw.injections import SNR_DISTRIBUTIONS, InjectionConfig, detector_strain, draw_parameters
 from anomaly_lab.data.gw.snr import full_snr
 from anomaly_lab.search.stretch import StretchConfig, site_psd, site_rng
 
@@ -44,8 +44,11 @@ class InjectionPlan:
     def __post_init__(self) -> None:
         if not 0 <= self.jitter_s < self.spacing_s / 2:
             raise ValueError(f"jitter_s={self.jitter_s}: expected 0 <= jitter_s < spacing_s / 2 = {self.spacing_s / 2}")
-        if self.snr_distribution not in ("uniform", "loguniform", "fixed"):
-            raise ValueError(f"snr_distribution={self.snr_distribution}: expected uniform, loguniform or fixed")
+        scaled = [d for d in SNR_DISTRIBUTIONS if d != "astrophysical"]  # a stretch's injections are scaled to an SNR
+        if self.snr_distribution not in scaled:
+            raise ValueError(
+                f"snr_distribution={self.snr_distribution}: expected {', '.join(scaled[:-1])} or {scaled[-1]}"
+            )
         if not 0 < self.snr_min <= self.snr_max:
             raise ValueError(f"snr_min={self.snr_min}, snr_max={self.snr_max}: expected 0 < snr_min <= snr_max")
         if not 0 < self.mass_min < self.mass_max:
