@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import h5py
 import numpy as np
 
+from anomaly_lab.data.gw import gwosc_writer
+from anomaly_lab.data.gw.gwosc import DQ_NAMES, INJ_NAMES
 from anomaly_lab.data.gw.psd import design_psd
 from anomaly_lab.data.gw.whitening import coloured_noise
 
-DQ_NAMES = ["DATA", "CBC_CAT1", "CBC_CAT2", "CBC_CAT3", "BURST_CAT1", "BURST_CAT2", "BURST_CAT3"]
-INJ_NAMES = ["NO_CBC_HW_INJ", "NO_BURST_HW_INJ", "NO_DETCHAR_HW_INJ", "NO_CW_HW_INJ", "NO_STOCH_HW_INJ"]
 GPS = 1126259446
 FRAME_CHANNELS = {k: f"H1:GWOSC-4KHZ_R1_{v}" for k, v in (("strain", "STRAIN"), ("dq", "DQMASK"), ("inj", "INJMASK"))}
 
@@ -28,8 +27,8 @@ def gwosc_content(
     n = duration_s * fs
     freqs = np.fft.rfftfreq(n, 1 / fs)
     strain = coloured_noise(design_psd("aligo", freqs), fs, n, np.random.default_rng(seed))
-    dq = np.full(duration_s, (1 << len(DQ_NAMES)) - 1, dtype=np.uint32)
-    inj = np.full(duration_s, (1 << len(INJ_NAMES)) - 1, dtype=np.uint32)
+    dq = gwosc_writer.all_good(duration_s, DQ_NAMES)
+    inj = gwosc_writer.all_good(duration_s, INJ_NAMES)
     if nan_seconds:
         strain[nan_seconds[0] * fs : nan_seconds[1] * fs] = np.nan
         dq[nan_seconds[0] : nan_seconds[1]] = 0
@@ -48,19 +47,7 @@ def write_gwosc_file(
 ) -> Path:
     """A small strain file in the GWOSC HDF5 layout: aLIGO-coloured noise, a NaN gap and a CAT1-vetoed stretch."""
     strain, dq, inj = gwosc_content(duration_s, fs, nan_seconds, failed_cat1_seconds, seed)
-    with h5py.File(path, "w") as f:
-        d = f.create_dataset("strain/Strain", data=strain)
-        d.attrs["Xstart"], d.attrs["Xspacing"], d.attrs["Npoints"] = GPS, 1.0 / fs, len(strain)
-        # units as GWOSC writes them (gwpy's 'hdf5.gwosc' reader needs them)
-        d.attrs["Xunits"], d.attrs["Yunits"] = "second", ""
-        f["meta/Detector"] = b"H1"
-        f["meta/GPSstart"], f["meta/Duration"] = GPS, duration_s
-        f["meta/Observatory"], f["meta/Type"] = b"H", b"StrainTimeSeries"
-        f["quality/simple/DQmask"] = dq
-        f["quality/simple/DQShortnames"] = np.array([s.encode() for s in DQ_NAMES])
-        f["quality/injections/Injmask"] = inj
-        f["quality/injections/InjShortnames"] = np.array([s.encode() for s in INJ_NAMES])
-    return path
+    return gwosc_writer.write_gwosc_file(path, "H1", strain, GPS, fs, dq, inj)
 
 
 def write_gwosc_frame(

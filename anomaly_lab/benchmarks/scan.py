@@ -18,11 +18,11 @@ import tempfile
 import time
 from pathlib import Path
 
-import h5py
 import numpy as np
 import torch
 
 from anomaly_lab.benchmarks.tables import write_section
+from anomaly_lab.data.gw.gwosc_writer import write_gwosc_file
 from anomaly_lab.data.gw.whitening import coloured_noise
 from anomaly_lab.io import load_attrs
 from anomaly_lab.scan.__main__ import run as scan
@@ -32,7 +32,6 @@ from anomaly_lab.trained import load_trained
 
 HEADING = "## Scanner: GW strain"
 GPS = 1187008000
-DQ_NAMES, INJ_NAMES = ["DATA", "CBC_CAT1", "CBC_CAT2"], ["NO_CBC_HW_INJ", "NO_BURST_HW_INJ"]
 
 
 def aligo_fit_psd(freqs: np.ndarray, f_min: float = 10.0) -> np.ndarray:
@@ -45,15 +44,7 @@ def write_synthetic_gwosc(path: Path, duration_s: int, fs: int = 4096, seed: int
     """A GWOSC-layout file (H1) of coloured Gaussian noise, every data-quality and injection bit set."""
     n = duration_s * fs
     strain = coloured_noise(aligo_fit_psd(np.fft.rfftfreq(n, 1 / fs)), fs, n, np.random.default_rng(seed))
-    with h5py.File(path, "w") as f:
-        d = f.create_dataset("strain/Strain", data=strain)
-        d.attrs["Xstart"], d.attrs["Xspacing"], d.attrs["Npoints"] = GPS, 1.0 / fs, n
-        f["meta/Detector"], f["meta/GPSstart"], f["meta/Duration"] = b"H1", GPS, duration_s
-        f["quality/simple/DQmask"] = np.full(duration_s, 2 ** len(DQ_NAMES) - 1, np.uint32)
-        f["quality/simple/DQShortnames"] = np.array([s.encode() for s in DQ_NAMES])
-        f["quality/injections/Injmask"] = np.full(duration_s, 2 ** len(INJ_NAMES) - 1, np.uint32)
-        f["quality/injections/InjShortnames"] = np.array([s.encode() for s in INJ_NAMES])
-    return path
+    return write_gwosc_file(path, "H1", strain, GPS, fs)
 
 
 def smoke_checkpoint(root: Path) -> Path:

@@ -7,10 +7,9 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-import h5py
 import numpy as np
 
-from anomaly_lab.atomic import atomic_path
+from anomaly_lab.data.gw.gwosc_writer import write_gwosc_file
 from anomaly_lab.data.gw.psd import design_psd
 from anomaly_lab.data.gw.whitening import coloured_noise
 
@@ -19,8 +18,6 @@ SITE_PSDS = {"H1": "aligo", "L1": "aligo", "V1": "advirgo"}
 # 2048 Hz is the models' rate (the scanner then reads the strain without resampling), half 4096 Hz's memory: a 1 h
 # stretch is 7.4 M float64 samples (59 MB) per site, its noise spectrum a few times that while it is made
 SAMPLE_RATES = (2048, 4096)
-DQ_NAMES = ["DATA", "CBC_CAT1", "CBC_CAT2", "CBC_CAT3", "BURST_CAT1", "BURST_CAT2", "BURST_CAT3"]
-INJ_NAMES = ["NO_CBC_HW_INJ", "NO_BURST_HW_INJ", "NO_DETCHAR_HW_INJ", "NO_CW_HW_INJ", "NO_STOCH_HW_INJ"]
 
 
 @dataclass(frozen=True)
@@ -77,15 +74,4 @@ def write_gwosc(path: str | Path, site: str, strain: np.ndarray, cfg: StretchCon
     """One site's strain in the GWOSC layout (every DQ and injection bit good), complete or not at all."""
     if len(strain) != cfg.n_samples:
         raise ValueError(f"{path}: {len(strain)} samples, expected {cfg.n_samples}")
-    dq = np.full(cfg.duration_s, (1 << len(DQ_NAMES)) - 1, dtype=np.uint32)
-    inj = np.full(cfg.duration_s, (1 << len(INJ_NAMES)) - 1, dtype=np.uint32)
-    with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
-        d = f.create_dataset("strain/Strain", data=strain)
-        d.attrs["Xstart"], d.attrs["Xspacing"], d.attrs["Npoints"] = cfg.gps_start, 1.0 / cfg.sample_rate, len(strain)
-        f["meta/Detector"], f["meta/Observatory"] = site.encode(), site[0].encode()
-        f["meta/GPSstart"], f["meta/Duration"], f["meta/Type"] = cfg.gps_start, cfg.duration_s, b"StrainTimeSeries"
-        f["quality/simple/DQmask"] = dq
-        f["quality/simple/DQShortnames"] = np.array([s.encode() for s in DQ_NAMES])
-        f["quality/injections/Injmask"] = inj
-        f["quality/injections/InjShortnames"] = np.array([s.encode() for s in INJ_NAMES])
-    return Path(path)
+    return write_gwosc_file(path, site, strain, cfg.gps_start, cfg.sample_rate)

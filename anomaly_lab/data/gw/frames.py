@@ -17,7 +17,17 @@ import lalframe
 import numpy as np
 from gwpy.timeseries import StateVector, TimeSeries
 
-from anomaly_lab.data.gw.gwosc import DQ, INJ, Bitmask, GwoscFormatError, GwoscSegment, RawStrain, segment_from
+from anomaly_lab.data.gw.gwosc import (
+    DQ,
+    DQ_NAMES,
+    INJ,
+    INJ_NAMES,
+    Bitmask,
+    GwoscFormatError,
+    GwoscSegment,
+    RawStrain,
+    segment_from,
+)
 
 EXPECTED = "expected a GWOSC strain GWF frame file"
 GWF_MAGIC = b"IGWD"
@@ -28,10 +38,7 @@ CHANNELS = {
     INJ: re.compile(r"\A[A-Z]\d:(GW|L)OSC-.*INJMASK\Z"),
 }
 HINTS = {"strain": "<IFO>:GWOSC-*_STRAIN", DQ: "<IFO>:GWOSC-*_DQMASK", INJ: "<IFO>:GWOSC-*_INJMASK"}
-DEFAULT_BITS = {
-    DQ: ["DATA", "CBC_CAT1", "CBC_CAT2", "CBC_CAT3", "BURST_CAT1", "BURST_CAT2", "BURST_CAT3"],
-    INJ: ["NO_CBC_HW_INJ", "NO_BURST_HW_INJ", "NO_DETCHAR_HW_INJ", "NO_CW_HW_INJ", "NO_STOCH_HW_INJ"],
-}
+DEFAULT_BITS = {DQ: DQ_NAMES, INJ: INJ_NAMES}
 
 
 @contextmanager

@@ -19,6 +19,9 @@ from anomaly_lab.io import hdf5_open_failure
 
 STRAIN = "strain/Strain"
 EXPECTED = "expected a GWOSC strain HDF5 file"
+# GWOSC's bit names, in bit order, of the 1 Hz data-quality and injection masks
+DQ_NAMES = ["DATA", "CBC_CAT1", "CBC_CAT2", "CBC_CAT3", "BURST_CAT1", "BURST_CAT2", "BURST_CAT3"]
+INJ_NAMES = ["NO_CBC_HW_INJ", "NO_BURST_HW_INJ", "NO_DETCHAR_HW_INJ", "NO_CW_HW_INJ", "NO_STOCH_HW_INJ"]
 DQ, INJ = "quality/simple", "quality/injections"
 
 
