@@ -58,6 +58,7 @@ class GWDataModule(AnomalyDataModule):
         self.layout.check(EDGE_TAPER_S + (whitening_filter_s or 0.0) / 2)
         self.noise = noise_settings(noise, source)
         self.window_stride_s = window_stride_s
+        self._filter_whitener: Whitener | None = None
         self.source, self.detector, self.files = source, detector, list(files or [])
         self.band = (f_low, f_high)
         self.dq_flags, self.inj_flags = list(dq_flags or []), list(inj_flags or [])
@@ -123,8 +124,11 @@ class GWDataModule(AnomalyDataModule):
                         filter_duration_s=self.whitening_filter_s)  # fmt: skip
 
     def filter_whitener(self) -> Whitener:
-        """The whitening the windows went through (for reference filters that whiten their own templates)."""
-        return self._whitener(self._chunk_source())
+        """The whitening the windows went through (for reference filters that whiten their own templates): the one
+        generation used, or, when the windows came from the cache, built again (GWOSC files are read for its PSD)."""
+        if self._filter_whitener is None:
+            self._filter_whitener = self._whitener(self._chunk_source())
+        return self._filter_whitener
 
     def signal_processes(self) -> list[str]:
         return list(self.signals) if len(self.signals) > 1 else []
@@ -136,7 +140,7 @@ class GWDataModule(AnomalyDataModule):
 
     def generate_arrays(self) -> dict[str, np.ndarray]:
         source = self._chunk_source()
-        whitener = self._whitener(source)
+        whitener = self._filter_whitener = self._whitener(source)
         counts = self.generation_counts
         rngs = dict(zip(counts, np.random.SeedSequence(self.seed).spawn(len(counts)), strict=True))
         families = [make_family(f, self.injection, source.site, self.family_options.get(f)) for f in self.signals]
