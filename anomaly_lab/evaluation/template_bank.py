@@ -13,12 +13,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import lal
-import lalsimulation
 import numpy as np
 import torch
 
 from anomaly_lab.data.base import SCORED_SPLITS
-from anomaly_lab.data.gw.injections import InjectionConfig, place_in_chunk
+from anomaly_lab.data.gw.injections import InjectionConfig, place_in_chunk, polarisations  # face-on by default
 from anomaly_lab.data.gw.whitening import Whitener
 from anomaly_lab.data.gw.windows import WindowLayout
 
@@ -78,16 +77,6 @@ def place_bank(n_templates: int, mass_min: float, mass_max: float, f_ref: float,
         chosen.append(int(np.argmax(dist)))
         dist = np.minimum(dist, np.linalg.norm(coords - coords[chosen[-1]], axis=1))
     return cand[chosen]
-
-
-def polarisations(m1: float, m2: float, fs: float, cfg: InjectionConfig) -> tuple[np.ndarray, np.ndarray, float]:
-    """Face-on h+ and hx of a non-spinning binary (90 degrees apart in phase) and their start relative to merger."""
-    approximant = lalsimulation.GetApproximantFromString(cfg.approximant)
-    hp, hc = lalsimulation.SimInspiralChooseTDWaveform(
-        m1 * lal.MSUN_SI, m2 * lal.MSUN_SI, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
-        1e6 * lal.PC_SI, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0 / fs, cfg.f_min, cfg.f_min, None, approximant,
-    )  # fmt: skip
-    return hp.data.data, hc.data.data, float(hp.epoch)
 
 
 def whitened_bank(masses: np.ndarray, whitener: Whitener, layout: WindowLayout, cfg: InjectionConfig) -> WhitenedBank:

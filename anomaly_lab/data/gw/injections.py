@@ -115,21 +115,39 @@ def draw_snr(cfg: InjectionConfig, n: int, rng: np.random.Generator) -> np.ndarr
     )
 
 
-def detector_strain(params: np.void, site: str, fs: float, cfg: InjectionConfig) -> tuple[np.ndarray, float]:
-    """Strain F+ h+ + Fx hx seen by `site` (e.g. 'H1') and the waveform's start time relative to merger [s]."""
+def polarisations(
+    mass1: float,
+    mass2: float,
+    fs: float,
+    cfg: InjectionConfig,
+    spin1z: float = 0.0,
+    spin2z: float = 0.0,
+    distance_mpc: float = 1.0,
+    inclination: float = 0.0,
+    coa_phase: float = 0.0,
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """h+ and hx of `cfg`'s approximant from `cfg.f_min` (aligned spins) and their start relative to merger [s]."""
     approximant = lalsimulation.GetApproximantFromString(cfg.approximant)
     hp, hc = lalsimulation.SimInspiralChooseTDWaveform(
-        params["mass1"] * lal.MSUN_SI, params["mass2"] * lal.MSUN_SI,
-        0.0, 0.0, params["spin1z"], 0.0, 0.0, params["spin2z"],
-        params["distance_mpc"] * 1e6 * lal.PC_SI, params["inclination"], params["coa_phase"],
+        mass1 * lal.MSUN_SI, mass2 * lal.MSUN_SI, 0.0, 0.0, spin1z, 0.0, 0.0, spin2z,
+        distance_mpc * 1e6 * lal.PC_SI, inclination, coa_phase,
         0.0, 0.0, 0.0, 1.0 / fs, cfg.f_min, cfg.f_min, None, approximant,
+    )  # fmt: skip
+    return hp.data.data, hc.data.data, float(hp.epoch)
+
+
+def detector_strain(params: np.void, site: str, fs: float, cfg: InjectionConfig) -> tuple[np.ndarray, float]:
+    """Strain F+ h+ + Fx hx seen by `site` (e.g. 'H1') and the waveform's start time relative to merger [s]."""
+    hp, hc, start_s = polarisations(
+        params["mass1"], params["mass2"], fs, cfg, params["spin1z"], params["spin2z"], params["distance_mpc"],
+        params["inclination"], params["coa_phase"],
     )  # fmt: skip
     detector = lalsimulation.DetectorPrefixToLALDetector(site)
     gmst = lal.GreenwichMeanSiderealTime(params["gps_time"])
     fplus, fcross = lal.ComputeDetAMResponse(
         detector.response, params["ra"], params["dec"], params["polarization"], gmst
     )
-    return fplus * hp.data.data + fcross * hc.data.data, float(hp.epoch)
+    return fplus * hp + fcross * hc, start_s
 
 
 def place_in_chunk(strain: np.ndarray, start_s: float, merger_index: int, fs: float, n: int) -> np.ndarray:
