@@ -165,6 +165,8 @@ class JetImageDataModule(AnomalyDataModule):
             else f"Top Quark Tagging Reference Dataset files {self.files}"
         )
         steps = [name for name in ("centre", "rotate", "flip", "normalise") if getattr(im, name)]
+        if im.intensity_power != 1.0:
+            steps.append(f"pixel intensities to the power {im.intensity_power:g}")
         c = self.counts
         train = f"{c['train']} {bkg} jets"
         if self.supervised_training:

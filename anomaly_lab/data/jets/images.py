@@ -84,6 +84,13 @@ class JetImageConfig:
     rotate: bool = True
     flip: bool = True
     normalise: bool = True
+    # pixel-intensity reweighting: every pixel raised to this power after normalising (0.5, the square root, lifts
+    # soft radiation against the hardest pixels, so a reconstruction error weighs the jet's whole shape)
+    intensity_power: float = 1.0
+
+    def __post_init__(self) -> None:
+        if not self.intensity_power > 0:
+            raise ValueError(f"data.image.intensity_power: expected > 0, got {self.intensity_power}")
 
     def __call__(self, p4: np.ndarray) -> np.ndarray:
         """(n, m, 4) constituent four-momenta -> (n, n_pixels, n_pixels) float32 images."""
@@ -95,4 +102,7 @@ class JetImageConfig:
         if self.flip:
             eta, phi = flip(pt, eta, phi)
         images = pixelise(pt, eta, phi, self.n_pixels, self.extent)
-        return (normalise(images) if self.normalise else images).astype(np.float32)
+        images = normalise(images) if self.normalise else images
+        if self.intensity_power != 1.0:
+            images = images**self.intensity_power
+        return images.astype(np.float32)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from anomaly_lab.data.jets.images import (
     JetImageConfig,
@@ -87,3 +88,18 @@ def test_full_preprocessing_gives_centred_normalised_images() -> None:
     # after flipping the upper half (rows 0-19) and the right half (columns 20-39) hold the most intensity
     assert np.all(images[:, :20].sum((1, 2)) >= images[:, 20:].sum((1, 2)))
     assert np.all(images[:, :, 20:].sum((1, 2)) >= images[:, :, :20].sum((1, 2)))
+
+
+def test_intensity_power_reweights_normalised_pixels_and_keeps_empty_pixels_zero() -> None:
+    pt, eta, phi = random_jets()
+    p4 = four_momenta(pt, eta, phi)
+    linear, root = JetImageConfig()(p4), JetImageConfig(intensity_power=0.5)(p4)
+    np.testing.assert_allclose(root, np.sqrt(linear), rtol=1e-6)  # applied after normalising, pixel by pixel
+    assert np.array_equal(root == 0, linear == 0)
+    # the square root lifts the soft pixels: the hardest pixel's share of the image falls
+    assert np.all(root.max(axis=(1, 2)) / root.sum(axis=(1, 2)) < linear.max(axis=(1, 2)))
+
+
+def test_intensity_power_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="data.image.intensity_power"):
+        JetImageConfig(intensity_power=0.0)
