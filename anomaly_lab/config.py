@@ -77,6 +77,7 @@ class LhcoDataSchema(DataSchema):
     max_particles: int = MISSING
     n_features: int = MISSING
     physics: dict[str, Any] = MISSING
+    particles: dict[str, Any] = MISSING
     n_workers: int | None = MISSING
     chunk_size: int = MISSING
 

@@ -80,8 +80,8 @@ class GlobalScale:
 
 
 # how a ParticleScaler can scale each feature, and its default for (pT, eta, phi): pT standardised, eta and phi
-# min-max (the LHC Olympics seed's choice)
-MODES = ("standard", "minmax", "none")
+# min-max (the LHC Olympics seed's choice; LHCO's relative frame uses "log" for pT, see data/lhco/particles.py)
+MODES = ("standard", "minmax", "log", "none")
 PARTICLE_SCALING = ("standard", "minmax", "minmax")
 
 
@@ -89,8 +89,9 @@ class ParticleScaler:
     """(N, P, F) particle features -> (N, P, F + 1) float32: each feature scaled as its mode says, and the
     real-particle mask (feature 0, the pT, above zero) appended; padded slots stay exactly 0.
 
-    Modes per feature: "standard" (mean/std), "minmax" (to [0, 1]) or "none" (e.g. a one-hot object type);
-    the number of features comes from `modes`, so any particle list fits (ADC2021 objects, R&D hadrons).
+    Modes per feature: "standard" (mean/std), "minmax" (to [0, 1]), "log" (log(value) standardised, for a
+    positive feature spanning decades such as pT) or "none" (e.g. a one-hot object type); the number of features
+    comes from `modes`, so any particle list fits (ADC2021 objects, R&D hadrons).
     """
 
     def __init__(self, modes: tuple[str, ...] | list[str] = PARTICLE_SCALING) -> None:
@@ -109,7 +110,12 @@ class ParticleScaler:
         shift, scale = [], []
         for i, mode in enumerate(self.modes):
             values = train[..., i][real].astype(np.float64)
-            if mode == "standard":
+            if mode == "log":
+                if not (values > 0).all():
+                    raise ValueError(f"ParticleScaler.fit: 'log' scaling of feature {i} needs positive values, "
+                                     f"got a minimum of {values.min():g} over real particles")  # fmt: skip
+                values = np.log(values)
+            if mode in ("standard", "log"):
                 shift.append(float(values.mean()))
                 scale.append(float(values.std()) or 1.0)
             elif mode == "minmax":
@@ -127,6 +133,11 @@ class ParticleScaler:
         n = len(self.modes)
         out = np.empty((*x.shape[:-1], n + 1), np.float32)
         mask = x[..., 0] > 0
+        logged = [i for i, mode in enumerate(self.modes) if mode == "log"]
+        if logged:  # log in float64, rounded to float32 as the twin does; padding's log(1) = 0 is masked below
+            x = x.astype(np.float32, copy=True)
+            for i in logged:
+                x[..., i] = np.log(np.where(mask, x[..., i], 1.0).astype(np.float64))
         np.subtract(x, np.array(self.state["shift"], np.float32), out=out[..., :n], dtype=np.float32)
         out[..., :n] /= np.array(self.state["scale"], np.float32)
         out[..., :n] *= mask[..., None]
@@ -137,25 +148,40 @@ class ParticleScaler:
         """The fitted scaling as a torch module, for a graph that takes raw particle lists."""
         if self.state is None:
             raise RuntimeError("ParticleScaler used before fit()")
-        return ParticleScalerTwin(self.state["shift"], self.state["scale"])
+        logged = [mode == "log" for mode in self.modes]
+        return ParticleScalerTwin(self.state["shift"], self.state["scale"], logged if any(logged) else None)
 
-    def state_dict(self) -> dict[str, list[float]] | None:
-        return None if self.state is None else {k: list(v) for k, v in self.state.items()}
+    def state_dict(self) -> dict[str, list] | None:
+        # the modes travel with the numbers: a shift and scale fitted for log pT mean nothing to a linear pT
+        return None if self.state is None else {k: list(v) for k, v in self.state.items()} | {"modes": list(self.modes)}
 
-    def load_state_dict(self, state: dict[str, list[float]] | None) -> None:
+    def load_state_dict(self, state: dict[str, list] | None) -> None:
+        if state is not None and "modes" in state and tuple(state["modes"]) != self.modes:
+            raise ValueError(
+                f"checkpoint: particle features scaled as {tuple(state['modes'])}, this data config scales them as "
+                f"{self.modes}; use the data options it was trained with"
+            )
         self.state = None if state is None else {k: [float(v) for v in state[k]] for k in ("shift", "scale")}
 
 
 class ParticleScalerTwin(nn.Module):
     """ParticleScaler as a torch module: the same float32 operations in the same order, so that it matches the
-    numpy transform bit for bit (padded slots 0, the mask appended)."""
+    numpy transform bit for bit (padded slots 0, the mask appended). `log` marks the features scaled in "log"
+    mode (None: none, and the graph has no log at all)."""
 
-    def __init__(self, shift: list[float], scale: list[float]) -> None:
+    def __init__(self, shift: list[float], scale: list[float], log: list[bool] | None = None) -> None:
         super().__init__()
         self.register_buffer("shift", torch.tensor(shift, dtype=torch.float32))
         self.register_buffer("scale", torch.tensor(scale, dtype=torch.float32))
+        self.has_log = log is not None
+        if log is not None:  # not persistent: it follows the modes, so checkpoints of the twin keep their keys
+            self.register_buffer("log", torch.tensor(log, dtype=torch.bool), persistent=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = x.float()
-        mask = (x[..., :1] > 0).float()
+        real = x[..., :1] > 0
+        if self.has_log:
+            safe = torch.where(real & self.log, x, torch.ones_like(x))
+            x = torch.where(self.log, safe.double().log().float(), x)
+        mask = real.float()
         return torch.cat([(x - self.shift) / self.scale * mask, mask], dim=-1)

@@ -2,8 +2,10 @@
 high-level features.
 
 Both sources go through the same path: an R&D-format file streamed chunk by chunk into background-only
-train/val splits and labelled validation-signal and test sets (never the whole file in memory); the split
-arrays are cached on disk as float32, keyed by the configuration, and scaled in memory by the fitted transform.
+train/val splits and labelled validation-signal and test sets (never the whole file in memory); every event is
+prepared as `data.particles` says (acceptance, then the leading-jet frame; see particles.py) before its particles,
+high-level features or mjj are taken; the split arrays are cached on disk as float32, keyed by the configuration,
+and scaled in memory by the fitted transform.
 """
 
 from __future__ import annotations
@@ -21,9 +23,10 @@ from anomaly_lab.data.base import AnomalyDataModule
 from anomaly_lab.data.lhco import figures as lhco_figures
 from anomaly_lab.data.lhco.generator import GenerationPlan, LhcoPhysics, generate_file
 from anomaly_lab.data.lhco.highlevel import HLF_NAMES, high_level_features
+from anomaly_lab.data.lhco.particles import ParticlePreparation, detector_view, model_particles
 from anomaly_lab.data.lhco.preprocessing import FeatureStandardizer
 from anomaly_lab.data.lhco.rnd_format import N_FEATURES, N_PARTICLES, LhcoFormatError, iter_events
-from anomaly_lab.data.transforms import PARTICLE_SCALING, ParticleScaler
+from anomaly_lab.data.transforms import ParticleScaler
 
 # file events fill these splits in file order: background in the first list's order, signal in the second's
 BACKGROUND_SPLITS = ("train", "val", "test_background")
@@ -33,8 +36,10 @@ SIGNAL_SPLITS = ("val_signal", "test_signal")
 class _SplitFiller:
     """Preallocated split arrays filled from a stream of labelled chunks."""
 
-    def __init__(self, counts: dict[str, int], representation: str, max_particles: int, radius: float) -> None:
-        self.counts, self.representation, self.radius = counts, representation, radius
+    def __init__(
+        self, counts: dict[str, int], representation: str, max_particles: int, radius: float, prep: ParticlePreparation
+    ) -> None:
+        self.counts, self.representation, self.radius, self.prep = counts, representation, radius, prep
         self.filled = dict.fromkeys(counts, 0)
         width = (max_particles, N_FEATURES) if representation == "particles" else (len(HLF_NAMES),)
         self.x = {name: np.zeros((n, *width), np.float32) for name, n in counts.items()}
@@ -52,10 +57,10 @@ class _SplitFiller:
             lo, take = self.filled[name], min(self.counts[name] - self.filled[name], len(particles) - used)
             if take <= 0:
                 continue
-            events = particles[used : used + take]
+            events = detector_view(particles[used : used + take], self.prep)  # absolute frame: HLF and mjj
             hlf = high_level_features(events, self.radius) if self.representation == "hlf" or name in self.mjj else None
             if self.representation == "particles":
-                self.x[name][lo : lo + take] = events[:, : self.max_particles]
+                self.x[name][lo : lo + take] = model_particles(events, self.prep, self.radius)[:, : self.max_particles]
             else:
                 self.x[name][lo : lo + take] = hlf
             if name in self.mjj:
@@ -79,13 +84,15 @@ class LHCODataModule(AnomalyDataModule):
         max_particles: int = N_PARTICLES,
         n_features: int = N_FEATURES,
         physics: LhcoPhysics | dict | None = None,
+        particles: ParticlePreparation | dict | None = None,
         n_workers: int | None = None,
         chunk_size: int = 10000,
         **common: Any,
     ) -> None:
         if representation not in ("particles", "hlf"):
             raise ValueError(f"data.representation: expected 'particles' or 'hlf', got {representation!r}")
-        transform = ParticleScaler(PARTICLE_SCALING) if representation == "particles" else FeatureStandardizer()
+        prep = ParticlePreparation.from_config(particles)
+        transform = ParticleScaler(prep.scaling) if representation == "particles" else FeatureStandardizer()
         super().__init__(transform, **common)
         if source not in ("generated", "files"):
             raise ValueError(f"data.source: expected 'generated' or 'files', got {source!r}")
@@ -102,7 +109,7 @@ class LHCODataModule(AnomalyDataModule):
             self.sizes.test_signal = round(n_bg * test_signal_fraction / (1 - test_signal_fraction))
         physics = physics or LhcoPhysics()
         self.physics = physics if isinstance(physics, LhcoPhysics) else LhcoPhysics(**physics)
-        self.source, self.path, self.representation = source, path, representation
+        self.source, self.path, self.representation, self.particles = source, path, representation, prep
         self.max_particles = max_particles
         self.n_workers, self.chunk_size = n_workers or os.cpu_count() or 1, chunk_size
 
@@ -126,7 +133,8 @@ class LHCODataModule(AnomalyDataModule):
             "counts": self.counts,
             "max_particles": self.max_particles,
             "jet_radius": self.physics.jet_radius,
-            "version": 1,
+            "particles": self.particles.key(),
+            "version": 2,  # 2: acceptance and leading-jet frame (data.particles)
         }
 
     def events_file(self) -> Path:
@@ -140,7 +148,9 @@ class LHCODataModule(AnomalyDataModule):
 
     def generate_arrays(self) -> dict[str, np.ndarray]:
         path = self.events_file()
-        fill = _SplitFiller(self.counts, self.representation, self.max_particles, self.physics.jet_radius)
+        fill = _SplitFiller(
+            self.counts, self.representation, self.max_particles, self.physics.jet_radius, self.particles
+        )
         with Progress(transient=True) as progress:
             bar = progress.add_task(f"reading {path.name}", total=fill.needed)
             for particles, labels in iter_events(path, self.chunk_size):
@@ -167,13 +177,16 @@ class LHCODataModule(AnomalyDataModule):
 
     def file_samples(self, path: Path, chunk_size: int) -> Iterator[tuple[np.ndarray, dict[str, np.ndarray]]]:
         """Events of an R&D-format file (the R&D file or a black box), chunk by chunk, as this run's inputs: the
-        leading particles or the high-level features (then with mjj); labels when the file has them."""
+        leading particles or the high-level features (then with mjj), prepared as the splits are; labels when the
+        file has them."""
+        radius = self.physics.jet_radius
         for particles, labels in iter_events(path, chunk_size):
             extras = {} if labels is None else {"labels": labels}
+            seen = detector_view(particles, self.particles)
             if self.representation == "particles":
-                yield particles[:, : self.max_particles], extras
+                yield model_particles(seen, self.particles, radius)[:, : self.max_particles], extras
             else:
-                hlf = high_level_features(particles, self.physics.jet_radius)
+                hlf = high_level_features(seen, radius)
                 yield hlf.astype(np.float32), extras | {"mjj": hlf[:, 0]}
 
     def describe(self) -> list[str]:
@@ -188,20 +201,34 @@ class LHCODataModule(AnomalyDataModule):
         else:
             origin = f"the LHC Olympics R&D file {self.path} (label column: 1 = signal)"
         trigger = f"anti-kT R = {ph.jet_radius:g} jet with pT > {ph.trigger_pt:g} GeV, |eta| < {ph.trigger_eta_max:g}"
+        pp = self.particles
+        accepted = (
+            f"Acceptance: particles with |eta| < {pp.eta_max:g} and pT > {pp.pt_min:g} GeV only, re-packed pT-ordered "
+            "(jets, mjj and every input are made of these)"
+            if pp.acceptance
+            else "Acceptance: none (every generated or stored particle)"
+        )
         if self.representation == "particles":
+            frame = (
+                f"(pT, eta - y_J1, phi - phi_J1) around the leading anti-kT R = {ph.jet_radius:g} jet (y_J1 its "
+                "rapidity, so that it sits at (0, 0)), phi wrapped to (-pi, pi]; log(pT), delta eta and delta phi "
+                "standardised"
+                if pp.frame == "relative"
+                else "(pT, eta, phi) in the detector frame; pT standardised, eta and phi min-max scaled"
+            )
             rep = (
-                f"Inputs: up to {self.max_particles} particles (pT, eta, phi) per event; pT standardised, eta and phi "
-                "min-max scaled over real (pT > 0) training particles, padding kept at 0 with a real-particle mask "
-                "as fourth feature."
+                f"Inputs: up to {self.max_particles} particles per event as {frame} over real (pT > 0) training "
+                "particles, padding kept at 0 with a real-particle mask as fourth feature."
             )
         else:
             rep = (
-                "Inputs: mjj, mj1, mj2 (the two pT-leading anti-kT R = 1 jets, j1 the heavier), tau21 of j1 and j2 "
-                "(exclusive-kT axes, beta = 1), each standardised on the training background."
+                f"Inputs: mjj, mj1, mj2 (the two pT-leading anti-kT R = {ph.jet_radius:g} jets, j1 the heavier), tau21 "
+                "of j1 and j2 (exclusive-kT axes, beta = 1), each standardised on the training background."
             )
         frac = c["test_signal"] / max(c["test_signal"] + c["test_background"], 1)
         return [
             f"Data: {origin}. Trigger: {trigger}.",
+            f"{accepted}.",
             rep,
             f"Sizes: train {c['train']} background, validation {c['val']} background + {c['val_signal']} signal, "
             f"test {c['test_background']} background + {c['test_signal']} signal (signal fraction {frac:.3f}); "

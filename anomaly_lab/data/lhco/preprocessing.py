@@ -1,6 +1,7 @@
 """Input scaling for R&D high-level features, fitted on background training data only and saved with the model's
-checkpoint: a plain per-feature standardiser. R&D particle lists use the shared `transforms.ParticleScaler` with
-the seed's `PARTICLE_SCALING` (pT standardised, eta and phi min-max scaled over real particles).
+checkpoint: a plain per-feature standardiser. R&D particle lists use the shared `transforms.ParticleScaler` with the
+modes of their frame (`particles.FRAME_SCALING`: log pT and standardised coordinates around the leading jet, or the
+seed's standardised pT and min-max eta, phi in absolute coordinates).
 """
 
 from __future__ import annotations

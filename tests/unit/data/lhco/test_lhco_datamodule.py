@@ -30,7 +30,9 @@ def sizes(**kw: int) -> dict[str, int]:
 
 def test_splits_come_from_the_file_by_label_and_are_cached(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = labelled_file(tmp_path / "events_anomalydetection.h5", 120, 40)
-    kw = dict(source="files", path=str(path), cache_dir=str(tmp_path / "cache"), chunk_size=25, max_particles=64)
+    # the absolute frame keeps the sign of eta that tells the classes apart (the leading-jet frame would not)
+    kw = dict(source="files", path=str(path), cache_dir=str(tmp_path / "cache"), chunk_size=25, max_particles=64,
+              particles={"frame": "absolute"})  # fmt: skip
     dm = LHCODataModule(sizes=sizes(test_signal=0), test_signal_fraction=0.25, **kw)  # 30 * 0.25 / 0.75 = 10 signal
     dm.setup()
     a = dm.arrays

@@ -61,7 +61,7 @@ def test_any_number_of_features_each_with_its_own_mode() -> None:
     with pytest.raises(ValueError, match="expected 7 features, got 3"):
         ParticleScaler(modes).fit(x[..., :3])
     with pytest.raises(ValueError, match="scaling modes"):
-        ParticleScaler(("standard", "log"))
+        ParticleScaler(("standard", "sqrt"))
 
 
 def test_feature_standardizer_gives_zero_mean_unit_variance_columns() -> None:
