@@ -1,8 +1,10 @@
-"""Metrics on anomaly scores via torchmetrics: AUROC, ROC, TPR at a target FPR; the seed's flagged table."""
+"""Metrics on anomaly scores via torchmetrics: AUROC, ROC, TPR at a target FPR, background rejection, each quoted
+figure with its 68 % Clopper-Pearson interval and the event count behind it; the seed's flagged table."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -14,8 +16,12 @@ from torchmetrics.functional.classification import (
     binary_roc,
 )
 
-# SIC is only quoted where at least this many background samples pass the cut: beyond, 1/sqrt(FPR) is noise
-SIC_MIN_BACKGROUND = 10
+# a figure that divides by the FPR (SIC, 1/FPR) is only quoted where at least this many background samples pass
+# the cut: with fewer, 1/FPR is noise (6 events: +-40 %)
+MIN_BACKGROUND_PASSING = 10
+SIC_MIN_BACKGROUND = MIN_BACKGROUND_PASSING
+# the intervals on quoted fractions: central 68 % Clopper-Pearson (one sigma)
+CONFIDENCE = 0.68
 
 
 def _tensors(scores: np.ndarray, labels: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
@@ -40,6 +46,37 @@ def roc_curve(scores: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.nd
     return fpr.numpy(), tpr.numpy(), thr.numpy()
 
 
+def binomial_interval(k: int, n: int, confidence: float = CONFIDENCE) -> tuple[float, float]:
+    """Central Clopper-Pearson interval of a fraction k / n at the given confidence (exact, never outside [0, 1];
+    nan when n = 0)."""
+    if n <= 0:
+        return float("nan"), float("nan")
+    tail = (1 - confidence) / 2
+    low = float(beta.ppf(tail, k, n - k + 1)) if k > 0 else 0.0
+    high = float(beta.ppf(1 - tail, k + 1, n - k)) if k < n else 1.0
+    return low, high
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """Background rejection 1/FPR at a cut, the background samples passing it (ties with the cut included, as in
+    the FPR) and the 68 % interval on 1/FPR from the Clopper-Pearson interval on the FPR (inf where FPR can be 0)."""
+
+    value: float
+    n_background_passing: int
+    low: float
+    high: float
+
+    @property
+    def quoted(self) -> bool:
+        """Whether enough background passes the cut for the number to mean anything."""
+        return self.n_background_passing >= MIN_BACKGROUND_PASSING
+
+
+def _inverse(fpr: float) -> float:
+    return float("inf") if fpr == 0 else 1.0 / fpr
+
+
 @dataclass(frozen=True)
 class RocCurve:
     """The test ROC, computed once; every operating point and the SIC are read off it."""
@@ -59,8 +96,14 @@ class RocCurve:
 
     def rejection_at_tpr(self, target_tpr: float) -> float:
         """Background rejection 1/FPR at the smallest FPR reaching TPR >= target (inf when FPR is 0)."""
+        return self.rejection(target_tpr).value
+
+    def rejection(self, target_tpr: float) -> Rejection:
+        """1/FPR at the smallest FPR reaching TPR >= target, with the background count and interval behind it."""
         best = float(self.fpr[self.tpr >= target_tpr - 1e-12].min())
-        return float("inf") if best == 0 else 1.0 / best
+        passing = int(np.rint(best * self.n_background))  # the ROC's FPR is a float32 fraction of whole events
+        low, high = binomial_interval(passing, self.n_background)
+        return Rejection(_inverse(best), passing, _inverse(high), _inverse(low))
 
     def sic(self) -> tuple[np.ndarray, np.ndarray]:
         """(tpr, TPR/sqrt(FPR)) on points where at least SIC_MIN_BACKGROUND background samples pass the cut."""
@@ -134,9 +177,31 @@ def efficiency_by_bin(values: np.ndarray, flagged: np.ndarray, edges: np.ndarray
     for lo, hi in zip(edges[:-1], edges[1:], strict=True):
         sel = flagged[(values >= lo) & (values < hi)]
         n, k = len(sel), int(sel.sum())
-        low = float(beta.ppf(0.16, k, n - k + 1)) if k > 0 else 0.0
-        high = float(beta.ppf(0.84, k + 1, n - k)) if k < n else 1.0
+        low, high = binomial_interval(k, n)
         eff = k / n if n else float("nan")
         rows.append({"lo": float(lo), "hi": float(hi), "n": n, "n_flagged": k, "efficiency": eff,
-                     "low": low if n else float("nan"), "high": high if n else float("nan")})  # fmt: skip
+                     "low": low, "high": high})  # fmt: skip
     return rows
+
+
+def uncertainties(
+    roc: RocCurve, flagged: np.ndarray, labels: np.ndarray, target_tpr: float, roc_fpr: float
+) -> dict[str, Any]:
+    """metrics.json's counts and 68 % Clopper-Pearson intervals behind the quoted figures: the rejection at
+    `target_tpr` (withheld by the tables under MIN_BACKGROUND_PASSING background samples passing), the TPR and FPR
+    at the validation threshold (`flagged`, strictly above it) and the test ROC's own TPR at `roc_fpr`."""
+    flagged, labels = np.asarray(flagged, bool), np.asarray(labels)
+    n_signal, n_background = int((labels == 1).sum()), int((labels == 0).sum())
+    signal_passing, background_passing = int(flagged[labels == 1].sum()), int(flagged[labels == 0].sum())
+    rejection = roc.rejection(target_tpr)
+    roc_signal_passing = int(np.rint(roc.tpr_at_fpr(roc_fpr) * n_signal))
+    return {
+        "background_rejection_interval": [rejection.low, rejection.high],
+        "background_rejection_n_background_passing": rejection.n_background_passing,
+        "tpr_at_fpr_interval": list(binomial_interval(signal_passing, n_signal)),
+        "tpr_at_fpr_n_signal_passing": signal_passing,
+        "fpr_at_threshold_interval": list(binomial_interval(background_passing, n_background)),
+        "fpr_at_threshold_n_background_passing": background_passing,
+        "roc_tpr_at_target_fpr_interval": list(binomial_interval(roc_signal_passing, n_signal)),
+        "interval_confidence": CONFIDENCE,
+    }

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.stats import beta
 
 from anomaly_lab.evaluation import metrics
 
@@ -32,13 +31,8 @@ class Processes:
 
 
 def binomial_interval(k: int, n: int, confidence: float = CONFIDENCE) -> tuple[float, float]:
-    """Clopper-Pearson interval of a fraction k / n at the given confidence (exact, never outside [0, 1])."""
-    if n <= 0:
-        return float("nan"), float("nan")
-    tail = (1 - confidence) / 2
-    low = float(beta.ppf(tail, k, n - k + 1)) if k > 0 else 0.0
-    high = float(beta.ppf(1 - tail, k + 1, n - k)) if k < n else 1.0
-    return low, high
+    """`metrics.binomial_interval` at the per-signal tables' 95 % unless told otherwise."""
+    return metrics.binomial_interval(k, n, confidence)
 
 
 def operating_point(ranked: np.ndarray, signal: np.ndarray, fpr: float) -> dict[str, Any] | None:

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from anomaly_lab.atomic import write_text_atomic
+from anomaly_lab.results.tables import INTERVAL_NOTE, figure_cell, has_intervals
 
 
 def _plain(obj: Any) -> Any:
@@ -50,6 +51,11 @@ def _fmt(v: Any) -> str:
     return f"{float(v):.4g}"
 
 
+def _cell(metrics: dict[str, Any], key: str) -> str:
+    """A metric cell; a figure recorded with an interval shows it, and is withheld as the tables withhold it."""
+    return figure_cell(metrics, key, "{:.4g}") if f"{key}_interval" in metrics else _fmt(metrics[key])
+
+
 def _link(path: Path, run_dir: Path) -> str:
     rel = Path(os.path.relpath(Path(path).resolve(), run_dir.resolve())).as_posix()
     return f"<{rel}>" if " " in rel else rel  # markdown links break on bare spaces
@@ -69,13 +75,15 @@ def write_report(
     if notes:
         lines += ["## Data", "", *[f"- {n}" for n in notes], ""]
     lines += ["## Metrics", "", "| metric | value |", "|---|---:|"]
-    lines += [f"| {k} | {_fmt(v)} |" for k, v in metrics.items() if _is_scalar(v)]
+    lines += [f"| {k} | {_cell(metrics, k)} |" for k, v in metrics.items() if _is_scalar(v)]
+    if has_intervals(metrics):
+        lines += ["", INTERVAL_NOTE]
     references = metrics.get("references")
     if isinstance(references, dict):
         for name, ref in references.items():
             if not isinstance(ref, dict):
                 continue
-            shown = ", ".join(f"{k} {_fmt(v)}" for k, v in ref.items() if _is_scalar(v))
+            shown = ", ".join(f"{k} {_cell(ref, k)}" for k, v in ref.items() if _is_scalar(v))
             lines += ["", f"Reference, {name}: {shown}"]
     for heading, table in tables.items():
         lines += ["", f"## {heading}", "", table.rstrip("\n")]

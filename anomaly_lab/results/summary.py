@@ -2,7 +2,10 @@
 
 One row per run and per reference scorer in it (e.g. the PCA reference), in the order given; the tables in
 experiments/ are made this way, so that they can be regenerated from the run directories. Column names come
-from what the runs recorded (the threshold policy's target FPR, the signal efficiency of the rejection).
+from what the runs recorded (the threshold policy's target FPR, the signal efficiency of the rejection). Rejection,
+TPR and test FPR come with their 68 % Clopper-Pearson intervals, and a rejection resting on fewer than 10 background
+events passing its cut is withheld as `— (n bkg)`; a note under the table says so (runs recorded before the intervals
+show the numbers alone).
 With `--signals`, runs on a test mix of several signals (ADC2021) give one row per signal and scorer instead, and
 `--signals --mean` the mean ± std over the runs of each scorer (other seeds).
 """
@@ -11,11 +14,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 from pathlib import Path
 from typing import Any
 
-from anomaly_lab.results.tables import signal_table, threshold_label
+from anomaly_lab.results.tables import INTERVAL_NOTE, figure_cell, has_intervals, signal_table, threshold_label
 
 
 def _percent(x: float) -> str:
@@ -39,19 +41,11 @@ def columns(metrics: list[dict[str, Any]]) -> dict[str, tuple[str, str]]:
     return out | {"test FPR reached": ("fpr_at_threshold", "{:.1%}"), "max SIC": ("max_sic", "{:.2f}")}
 
 
-def _cell(value: Any, fmt: str) -> str:
-    if value is None:
-        return "inf" if fmt.startswith("{:.1f") else "—"  # JSON null stands for an infinite rejection
-    if isinstance(value, float) and math.isnan(value):
-        return "—"
-    return fmt.format(value).replace("%", " %")
-
-
 def rows(m: dict[str, Any], name: str, cols: dict[str, tuple[str, str]]) -> list[list[str]]:
     """Table rows of one run: the model, then each reference scored on the same test set."""
     size = f"{m['n_test_background']} + {m['n_test_signal']}"
     scorers = {"model": m, **(m.get("references") or {})}
-    return [[m.get("task") or name, s_name, size, *(_cell(s.get(k), f) for k, f in cols.values())]
+    return [[m.get("task") or name, s_name, size, *(figure_cell(s, k, f) for k, f in cols.values())]
             for s_name, s in scorers.items()]  # fmt: skip
 
 
@@ -93,7 +87,8 @@ def signal_summary(paths: list[Path], mean: bool = False) -> str:
 
 def table(paths: list[Path]) -> str:
     """Markdown table over runs (directories holding metrics.json, or the files themselves); a reference
-    already listed with the same numbers (the same data, another model) is listed once."""
+    already listed with the same numbers (the same data, another model) is listed once. Under it, when the runs
+    recorded intervals, the note saying what they are and which figures are withheld."""
     files, metrics = read_runs(paths)
     cols = columns(metrics)
     lines = ["| " + " | ".join(["run", "scorer", "test bkg + sig", *cols]) + " |"]
@@ -105,6 +100,8 @@ def table(paths: list[Path]) -> str:
                 continue
             seen.add(tuple(r[1:]))
             lines.append("| " + " | ".join(r) + " |")
+    if any(has_intervals(m) for m in metrics):
+        lines += ["", INTERVAL_NOTE]
     return "\n".join(lines)
 
 

@@ -1,6 +1,48 @@
-"""Markdown tables of a run's report, from evaluated numbers."""
+"""Markdown tables of a run's report, from evaluated numbers, and the cells of figures quoted with an interval."""
 
 from __future__ import annotations
+
+import math
+from typing import Any
+
+from anomaly_lab.evaluation.metrics import MIN_BACKGROUND_PASSING
+
+INFINITE_WHEN_NULL = {"background_rejection"}  # metrics.json stores an infinite rejection as null
+# figures withheld, not only marked, where fewer than MIN_BACKGROUND_PASSING background events pass their cut
+WITHHELD = {"background_rejection"}
+INTERVAL_NOTE = (
+    "In brackets: central 68 % Clopper-Pearson intervals (on the FPR, inverted, for 1/FPR). A 1/FPR resting on "
+    f"fewer than {MIN_BACKGROUND_PASSING} background events passing its cut is withheld, shown as — (n bkg); "
+    "a test FPR reached on so few is marked (n bkg)."
+)
+
+
+def _number(value: Any, fmt: str, key: str) -> str:
+    if value is None:
+        return "inf" if key in INFINITE_WHEN_NULL else "—"
+    if isinstance(value, float) and math.isnan(value):
+        return "—"
+    return fmt.format(value).replace("%", " %")
+
+
+def figure_cell(m: dict[str, Any], key: str, fmt: str) -> str:
+    """`m[key]` with its recorded interval, `94.3 [85.1, 105.2]` or `25.0 % [23.1, 27.0]`; a rejection resting on
+    fewer than MIN_BACKGROUND_PASSING background events passing withheld as `— (6 bkg)`, another figure marked
+    `(6 bkg)`; runs recorded before intervals (no `<key>_interval`): the number alone."""
+    passing = m.get(f"{key}_n_background_passing")
+    few = passing is not None and passing < MIN_BACKGROUND_PASSING
+    if few and key in WITHHELD:
+        return f"— ({passing} bkg)"
+    cell, interval = _number(m.get(key), fmt, key), m.get(f"{key}_interval")
+    if interval is not None and cell != "—":
+        low, high = (_number(v, fmt, key).removesuffix(" %") for v in interval)
+        cell += f" [{low}, {high}]"
+    return cell + (f" ({passing} bkg)" if few else "")
+
+
+def has_intervals(m: dict[str, Any]) -> bool:
+    """Whether a metrics record carries the intervals (runs written before them do not)."""
+    return any(k.endswith("_interval") for k in m)
 
 
 def efficiency_table(rows: dict[str, list[dict]], variable: str, model: str) -> str:

@@ -103,3 +103,76 @@ def test_efficiency_by_bin_counts_and_brackets_the_estimate() -> None:
 def test_bad_inputs_are_named(scores: list, labels: list, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         metrics.auroc(np.array(scores), np.array(labels))
+
+
+def _cut_passing(n_passing: int, n_background: int = 10_000) -> tuple[np.ndarray, np.ndarray]:
+    """100 signal events, 30 of them at 2.0 above the rest; exactly `n_passing` background events above them."""
+    background = np.linspace(0.0, 1.0, n_background)
+    background[:n_passing] = 3.0
+    signal = np.r_[np.full(30, 2.0), np.linspace(0.0, 0.5, 70)]
+    return np.r_[background, signal], np.repeat([0, 1], [n_background, 100])
+
+
+def _inverse_clopper_pearson(k: int, n: int) -> tuple[float, float]:
+    ci = binomtest(k, n).proportion_ci(confidence_level=0.68, method="exact")
+    return 1 / ci.high, (1 / ci.low if ci.low > 0 else float("inf"))
+
+
+def test_rejection_on_six_background_events_is_withheld_with_its_clopper_pearson_interval() -> None:
+    rejection = metrics.RocCurve.of(*_cut_passing(6)).rejection(0.3)
+    assert rejection.n_background_passing == 6 and not rejection.quoted
+    assert rejection.value == pytest.approx(10_000 / 6, rel=1e-6)  # still recorded: sweeps read it
+    low, high = _inverse_clopper_pearson(6, 10_000)
+    assert (rejection.low, rejection.high) == (pytest.approx(low), pytest.approx(high))
+    assert high / low > 2  # the +-40 % the number rests on
+
+
+def test_rejection_on_twelve_background_events_is_quoted_inside_its_interval() -> None:
+    rejection = metrics.RocCurve.of(*_cut_passing(12)).rejection(0.3)
+    assert rejection.n_background_passing == 12 and rejection.quoted
+    assert rejection.low < rejection.value < rejection.high
+    low, high = _inverse_clopper_pearson(12, 10_000)
+    assert (rejection.low, rejection.high) == (pytest.approx(low), pytest.approx(high))
+
+
+def test_background_tied_with_the_cut_counts_as_passing_as_in_the_fpr() -> None:
+    scores, labels = _cut_passing(6)
+    scores[6:10] = 2.0  # four background events tie with the 30 signal events at the cut
+    rejection = metrics.RocCurve.of(scores, labels).rejection(0.3)
+    sk_fpr, sk_tpr, _ = sk_roc_curve(labels, scores)
+    assert rejection.n_background_passing == 10 == int((scores[labels == 0] >= 2.0).sum())
+    assert rejection.value == pytest.approx(1 / sk_fpr[sk_tpr >= 0.3].min(), rel=1e-6) and rejection.quoted
+
+
+def test_rejection_without_background_passing_is_infinite_with_a_finite_lower_edge() -> None:
+    rejection = metrics.RocCurve.of(*_cut_passing(0)).rejection(0.3)
+    assert (rejection.value, rejection.n_background_passing, rejection.high) == (float("inf"), 0, float("inf"))
+    assert rejection.low == pytest.approx(_inverse_clopper_pearson(0, 10_000)[0])
+
+
+def test_uncertainties_count_the_events_behind_each_figure() -> None:
+    scores, labels = _random(3000, 11, 1)  # rounded scores: ties at the threshold
+    threshold = 1.0
+    flagged = scores > threshold
+    roc = metrics.RocCurve.of(scores, labels)
+    u = metrics.uncertainties(roc, flagged, labels, 0.3, 0.05)
+    k_sig, n_sig = int(flagged[labels == 1].sum()), int((labels == 1).sum())
+    k_bg, n_bg = int(flagged[labels == 0].sum()), int((labels == 0).sum())
+    assert (u["tpr_at_fpr_n_signal_passing"], u["fpr_at_threshold_n_background_passing"]) == (k_sig, k_bg)
+    for key, (k, n) in {"tpr_at_fpr": (k_sig, n_sig), "fpr_at_threshold": (k_bg, n_bg)}.items():
+        ci = binomtest(k, n).proportion_ci(confidence_level=0.68, method="exact")
+        assert u[f"{key}_interval"] == [pytest.approx(ci.low), pytest.approx(ci.high)], key
+    sk_fpr, sk_tpr, sk_thr = sk_roc_curve(labels, scores)
+    cut = sk_thr[np.argmax(sk_tpr >= 0.3)]  # the ROC's first cut reaching 30 % TPR, ties passing
+    assert u["background_rejection_n_background_passing"] == int((scores[labels == 0] >= cut).sum())
+    k_roc = round(sk_tpr[sk_fpr <= 0.05].max() * n_sig)
+    ci = binomtest(k_roc, n_sig).proportion_ci(confidence_level=0.68, method="exact")
+    assert u["roc_tpr_at_target_fpr_interval"] == [pytest.approx(ci.low), pytest.approx(ci.high)]
+    assert u["interval_confidence"] == 0.68
+
+
+def test_binomial_interval_is_exact_clopper_pearson_at_68_percent() -> None:
+    for k, n in [(0, 5), (3, 5), (5, 5), (6, 10_000)]:
+        ci = binomtest(k, n).proportion_ci(confidence_level=0.68, method="exact")
+        assert metrics.binomial_interval(k, n) == (pytest.approx(ci.low), pytest.approx(ci.high))
+    assert np.isnan(metrics.binomial_interval(0, 0)).all()

@@ -7,8 +7,12 @@ import json
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
+from scipy.stats import binomtest
 
+from anomaly_lab.evaluation.metrics import RocCurve, uncertainties
+from anomaly_lab.results.report import write_json_atomic
 from anomaly_lab.results.summary import main, table
 
 
@@ -117,3 +121,48 @@ def test_signal_summary_gives_mean_and_spread_over_seeds_of_one_scorer(tmp_path:
         "adc2021_vae, reconstruction score", "adc2021_vae, reconstruction score (run 2)",
         "adc2021_vae, reconstruction score (run 3)", "PCA (3 components)", "adc2021_vae, kl score",
     ]  # fmt: skip
+
+
+def _interval_run(run: Path, task: str, n_passing: int, threshold: float) -> Path:
+    """A run recorded with intervals, from scores where exactly `n_passing` of 10 000 background events pass the cut
+    at 30 % signal efficiency (100 signal events)."""
+    background = np.linspace(0.0, 1.0, 10_000)
+    background[:n_passing] = 3.0
+    scores = np.r_[background, np.full(30, 2.0), np.linspace(0.0, 0.5, 70)]
+    labels = np.repeat([0, 1], [10_000, 100])
+    roc, flagged = RocCurve.of(scores, labels), scores > threshold
+    m = {"task": task, "auroc": 0.9, "background_rejection": roc.rejection_at_tpr(0.3),
+         "tpr_at_fpr": flagged[labels == 1].mean(), "fpr_at_threshold": flagged[labels == 0].mean(),
+         "max_sic": roc.max_sic(), "n_test_background": 10_000, "n_test_signal": 100, "target_fpr": 0.05,
+         "rejection_signal_efficiency": 0.3, **uncertainties(roc, flagged, labels, 0.3, 0.05)}  # fmt: skip
+    write_json_atomic(run / "metrics.json", m)
+    return run
+
+
+def _ci(k: int, n: int) -> tuple[float, float]:
+    ci = binomtest(k, n).proportion_ci(confidence_level=0.68, method="exact")
+    return ci.low, ci.high
+
+
+def test_rejections_come_with_intervals_and_are_withheld_on_fewer_than_ten_background_events(tmp_path: Path) -> None:
+    runs = [_interval_run(tmp_path / "six", "six", 6, 2.5), _interval_run(tmp_path / "twelve", "twelve", 12, 1.5)]
+    lines = table(runs).splitlines()
+    six, twelve = cells(lines[2]), cells(lines[3])
+    assert six[4] == "— (6 bkg)"  # 1667 on 6 events: withheld, the count said
+    low, high = _ci(12, 10_000)
+    assert twelve[4] == f"{10_000 / 12:.1f} [{1 / high:.1f}, {1 / low:.1f}]" == "833.3 [604.9, 1162.6]"
+    low, high = _ci(30, 100)  # TPR at the validation threshold: 30 of 100 signal events
+    assert twelve[5] == f"30.0 % [{100 * low:.1f}, {100 * high:.1f}]"
+    assert six[6].startswith("0.1 % [") and six[6].endswith("] (6 bkg)")  # a test FPR on 6 events: marked
+    assert not twelve[6].endswith("bkg)")
+    assert lines[-2] == "" and "68 % Clopper-Pearson" in lines[-1] and "withheld" in lines[-1]
+
+
+def test_runs_recorded_before_intervals_still_summarise_without_them(tmp_path: Path) -> None:
+    old = write_metrics(tmp_path / "old", "old", 0.95, 80.0)
+    new = _interval_run(tmp_path / "new", "new", 12, 1.5)
+    lines = table([old, new]).splitlines()
+    rows = {cells(line)[0]: cells(line) for line in lines[2:] if line.startswith("|") and cells(line)[1] == "model"}
+    assert rows["old"][3:] == ["0.9500", "80.0", "25.0 %", "5.1 %", "—"]  # the numbers alone
+    assert rows["new"][4].startswith("833.3 [")
+    assert "68 % Clopper-Pearson" in lines[-1]  # the note, since one run has intervals
