@@ -32,6 +32,7 @@ class DataSchema:
     score_batch_size: int = MISSING
     num_workers: int = MISSING
     references: dict[str, Any] = field(default_factory=dict)
+    decorrelate: str | None = None  # a per-sample extra the train/val loaders add (e.g. mjj, for DisCo)
 
 
 @dataclass

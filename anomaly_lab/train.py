@@ -15,6 +15,7 @@ from anomaly_lab.data.base import AnomalyDataModule
 from anomaly_lab.evaluation.evaluate import Binning, evaluate
 from anomaly_lab.evaluation.per_signal import Processes
 from anomaly_lab.evaluation.scoring import score_splits, score_variants
+from anomaly_lab.evaluation.sculpting import sculpted_variable
 from anomaly_lab.results.loggers import default_wandb_mode, sync_hint
 from anomaly_lab.results.outputs import write_run_outputs
 
@@ -103,7 +104,8 @@ def run(cfg: DictConfig) -> dict[str, Any]:
     others = dm.reference_scores()
     for score, values in score_variants(model, dm, cfg.evaluation.get("score_variants") or [], precision).items():
         others[f"same model, {score} score"] = values
-    ev = evaluate(policy, scores, dm.arrays["test_labels"], others, binnings(cfg, dm), processes(dm))
+    sculpted = sculpted_variable(cfg.evaluation.get("sculpting_variable"), dm.test_extras)
+    ev = evaluate(policy, scores, dm.arrays["test_labels"], others, binnings(cfg, dm), processes(dm), sculpted=sculpted)
     ev.model.metrics["val_loss"] = _val_loss(trainer)  # with val_auroc, what a hyperparameter search optimises
     run_dir = Path(cfg.paths.output_dir)
     write_run_outputs(run_dir, cfg, ev, dm, model, best, objs["loggers"])

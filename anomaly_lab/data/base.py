@@ -20,7 +20,7 @@ import torch
 from torch.utils.data import DataLoader
 
 from anomaly_lab.data.cache import cached
-from anomaly_lab.data.loaders import tensor_loader
+from anomaly_lab.data.loaders import BatchedTensorDataset, keep_batch, tensor_loader
 
 # Split arrays each dataset provides: background-only train/val, labelled signal for validation
 # (efficiency thresholds) and a labelled test mix. `<split>_<name>` arrays are per-sample extras of a split
@@ -86,6 +86,7 @@ class AnomalyDataModule(L.LightningDataModule, ABC):
         num_workers: int = 0,
         score_batch_size: int = 4096,
         references: Mapping[str, ReferenceScorer] | None = None,
+        decorrelate: str | None = None,
     ) -> None:
         super().__init__()
         self.transform = transform
@@ -93,6 +94,8 @@ class AnomalyDataModule(L.LightningDataModule, ABC):
         self.seed, self.cache_dir = seed, cache_dir
         self.batch_size, self.num_workers, self.score_batch_size = batch_size, num_workers, score_batch_size
         self.references = dict(references or {})
+        # a per-sample extra (e.g. mjj) the train and val loaders add as a third tensor, for a decorrelation loss
+        self.decorrelate = decorrelate or None
         self.arrays: dict[str, np.ndarray] | None = None
         self._prepared: dict[str, np.ndarray] | None = None
 
@@ -202,22 +205,45 @@ class AnomalyDataModule(L.LightningDataModule, ABC):
         """True when the training split carries labels of both classes (a supervised upper bound)."""
         return self.arrays is not None and "train_labels" in self.arrays
 
-    def _loader(self, x: torch.Tensor, labels: np.ndarray | None = None, shuffle: bool = False) -> DataLoader:
+    def decorrelated(self, *splits: str) -> torch.Tensor | None:
+        """The `data.decorrelate` extra of the splits, concatenated as float32 (None when not set)."""
+        if self.decorrelate is None:
+            return None
+        parts = []
+        for split in splits:
+            values = self.extras(split).get(self.decorrelate)
+            if values is None or np.ndim(values) != 1:
+                raise ValueError(
+                    f"data.decorrelate={self.decorrelate}: split '{split}' has no per-sample '{self.decorrelate}' "
+                    f"(its extras: {sorted(self.extras(split)) or 'none'}; an old cache?)"
+                )
+            parts.append(torch.as_tensor(np.asarray(values, np.float32)))
+        return torch.cat(parts)
+
+    def _loader(
+        self, x: torch.Tensor, labels: np.ndarray | None = None, shuffle: bool = False, v: torch.Tensor | None = None
+    ) -> DataLoader:
         y = torch.zeros(len(x), dtype=torch.long) if labels is None else torch.as_tensor(labels).long()
         # pinned host batches make Lightning's copy to a GPU asynchronous: a pageable copy waits for the GPU each step
         on_gpu = self.trainer is not None and self.trainer.strategy.root_device.type == "cuda"
-        return tensor_loader(x, y, self.batch_size, shuffle, self.num_workers, pin_memory=on_gpu)
+        if v is None:
+            return tensor_loader(x, y, self.batch_size, shuffle, self.num_workers, pin_memory=on_gpu)
+        return DataLoader(
+            BatchedTensorDataset(x, y, v), batch_size=self.batch_size, shuffle=shuffle, num_workers=self.num_workers,
+            collate_fn=keep_batch, pin_memory=on_gpu,
+        )  # fmt: skip
 
     def train_dataloader(self) -> DataLoader:
         assert self.arrays is not None
-        return self._loader(self.inputs("train"), self.arrays.get("train_labels"), shuffle=True)
+        x, v = self.inputs("train"), self.decorrelated("train")
+        return self._loader(x, self.arrays.get("train_labels"), shuffle=True, v=v)
 
     def val_dataloader(self) -> DataLoader:
         if not self.supervised:
-            return self._loader(self.inputs("val"))
+            return self._loader(self.inputs("val"), v=self.decorrelated("val"))
         x = torch.cat([self.inputs("val"), self.inputs("val_signal")])
         labels = np.repeat([0, 1], [len(self.arrays["val"]), len(self.arrays["val_signal"])])
-        return self._loader(x, labels)
+        return self._loader(x, labels, v=self.decorrelated("val", "val_signal"))
 
     def state_dict(self) -> dict[str, Any]:
         """The fitted transform and the shape of one raw sample, so a checkpoint knows the data it was fitted on."""

@@ -13,6 +13,7 @@ import numpy as np
 
 from anomaly_lab.evaluation import metrics
 from anomaly_lab.evaluation.per_signal import Processes, signal_results
+from anomaly_lab.evaluation.sculpting import SculptedVariable, sculpting_record
 from anomaly_lab.evaluation.thresholds import ThresholdPolicy, flag, fpr_at_threshold
 
 DEFAULT_ROC_FPR = 0.05
@@ -123,8 +124,10 @@ def evaluate_scorer(
     labels: np.ndarray,
     binning: Binning | Sequence[Binning] | None = None,
     processes: Processes | None = None,
+    sculpted: SculptedVariable | None = None,
 ) -> ScorerResult:
-    """Threshold from validation, then every test metric from one ROC of the test scores."""
+    """Threshold from validation, then every test metric from one ROC of the test scores (and the background shape
+    of `sculpted` before and after the cut)."""
     threshold = fit_threshold(policy, scores)
     test = scores["test"]
     flagged = flag(test, threshold)
@@ -147,6 +150,10 @@ def evaluate_scorer(
         "n_test_background": int((labels == 0).sum()),
         "n_test_signal": int((labels == 1).sum()),
     }
+    # the event counts and 68 % intervals behind the rejection and the efficiencies above
+    values |= metrics.uncertainties(roc, flagged, labels, REJECTION_SIGNAL_EFFICIENCY, roc_fpr)
+    if sculpted is not None:
+        values["sculpting"] = sculpting_record(sculpted, test, labels, float(threshold))
     pr = metrics.precision_recall_curve(test, labels)
     result = ScorerResult(scores, labels, float(threshold), values, roc, pr)
     binnings = as_binnings(binning)
@@ -164,12 +171,13 @@ def evaluate(
     references: dict[str, dict[str, np.ndarray]] | None = None,
     binning: Binning | Sequence[Binning] | None = None,
     processes: Processes | None = None,
+    sculpted: SculptedVariable | None = None,
 ) -> Evaluation:
     """The model's scores and each reference's, each thresholded by its own copy of the policy; per signal
     process too when `processes` names several in the test mix; efficiencies in the bins of each binning."""
     refs = {
-        name: evaluate_scorer(copy.deepcopy(policy), ref, labels, binning, processes)
+        name: evaluate_scorer(copy.deepcopy(policy), ref, labels, binning, processes, sculpted)
         for name, ref in (references or {}).items()
     }
-    model = evaluate_scorer(policy, scores, labels, binning, processes)
+    model = evaluate_scorer(policy, scores, labels, binning, processes, sculpted)
     return Evaluation(model, refs, as_binnings(binning), processes)

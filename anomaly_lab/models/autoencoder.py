@@ -9,6 +9,7 @@ import torch
 from torch import nn
 
 from anomaly_lab.models.base import Batch, LossModule
+from anomaly_lab.models.decorrelation import distance_correlation
 
 
 def reconstruction_error(x: torch.Tensor, reconstruction: torch.Tensor) -> torch.Tensor:
@@ -33,7 +34,11 @@ def error_function(masked: bool) -> Callable[[torch.Tensor, torch.Tensor], torch
 
 
 class AutoencoderModule(LossModule):
-    """Trains `net` to reconstruct background with MSE; `predict_step` returns anomaly scores."""
+    """Trains `net` to reconstruct background with MSE; `predict_step` returns anomaly scores.
+
+    With `decorrelation_weight` > 0 and batches `(x, y, v)` (`data.decorrelate`), the loss adds that weight times
+    the distance correlation of the batch's errors with v (DisCo): a cut on the score then sculpts v less.
+    """
 
     SCORES = ("reconstruction",)
 
@@ -44,8 +49,11 @@ class AutoencoderModule(LossModule):
         scheduler: Callable[..., Any] | None = None,
         compile: bool = False,
         masked: bool = False,
+        decorrelation_weight: float = 0.0,
     ) -> None:
         super().__init__(optimizer, scheduler)
+        if decorrelation_weight < 0:
+            raise ValueError(f"model.decorrelation_weight: expected >= 0, got {decorrelation_weight}")
         self.save_hyperparameters(logger=False, ignore=["net", "optimizer", "scheduler"])
         self.set_net(net, compile)
         self.error = error_function(masked)
@@ -60,7 +68,16 @@ class AutoencoderModule(LossModule):
 
     def loss(self, batch: Batch, stage: str) -> torch.Tensor:
         x = batch[0]
-        return self.error(x, self(x)).mean()
+        error = self.error(x, self(x))
+        weight = self.hparams.get("decorrelation_weight", 0.0)
+        if len(batch) < 3:
+            if weight > 0:
+                raise ValueError("model.decorrelation_weight > 0 needs data.decorrelate=<per-sample extra, e.g. mjj>")
+            return error.mean()
+        # measured even at weight 0: the correlation a plain run leaves, to compare with
+        disco = distance_correlation(error, batch[2])
+        self.epoch_mean(f"{stage}_disco", disco, len(error))
+        return error.mean() + weight * disco if weight > 0 else error.mean()
 
     def predict_step(self, batch: Batch, batch_idx: int) -> torch.Tensor:
         x = batch[0]

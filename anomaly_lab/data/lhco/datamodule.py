@@ -43,7 +43,7 @@ class _SplitFiller:
         self.filled = dict.fromkeys(counts, 0)
         width = (max_particles, N_FEATURES) if representation == "particles" else (len(HLF_NAMES),)
         self.x = {name: np.zeros((n, *width), np.float32) for name, n in counts.items()}
-        self.mjj = {name: np.zeros(counts[name]) for name in ("test_background", "test_signal")}
+        self.mjj = {name: np.zeros(counts[name]) for name in ("train", "val", "test_background", "test_signal")}
         self.max_particles = max_particles
 
     @property
@@ -134,7 +134,7 @@ class LHCODataModule(AnomalyDataModule):
             "max_particles": self.max_particles,
             "jet_radius": self.physics.jet_radius,
             "particles": self.particles.key(),
-            "version": 2,  # 2: acceptance and leading-jet frame (data.particles)
+            "version": 3,  # 2: acceptance and leading-jet frame (data.particles); 3: train and val mjj
         }
 
     def events_file(self) -> Path:
@@ -173,6 +173,8 @@ class LHCODataModule(AnomalyDataModule):
             "test": np.concatenate([fill.x["test_background"], fill.x["test_signal"]]),
             "test_labels": np.concatenate([np.zeros(n_bg, np.int64), np.ones(n_sig, np.int64)]),
             "test_mjj": np.concatenate([fill.mjj["test_background"], fill.mjj["test_signal"]]),
+            "train_mjj": fill.mjj["train"],  # for data.decorrelate=mjj
+            "val_mjj": fill.mjj["val"],
         }
 
     def file_samples(self, path: Path, chunk_size: int) -> Iterator[tuple[np.ndarray, dict[str, np.ndarray]]]:

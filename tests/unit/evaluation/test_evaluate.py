@@ -8,6 +8,7 @@ from functools import partial
 import numpy as np
 import pytest
 import torch
+from scipy.stats import binomtest
 from sklearn.metrics import average_precision_score, roc_auc_score, roc_curve
 
 from anomaly_lab.evaluation.evaluate import REJECTION_SIGNAL_EFFICIENCY, Binning, evaluate, evaluate_scorer
@@ -42,6 +43,15 @@ def test_test_metrics_follow_from_the_validation_threshold_and_the_test_roc() ->
     assert m["roc_tpr_at_target_fpr"] == pytest.approx(tpr[fpr <= 0.05].max())
     assert m["background_rejection"] == pytest.approx(1 / fpr[tpr >= REJECTION_SIGNAL_EFFICIENCY].min())
     assert (m["policy"], m["target_fpr"], m["n_test_background"], m["n_test_signal"]) == ("fpr", 0.05, 600, 200)
+    # the events behind each figure, and its 68 % Clopper-Pearson interval
+    assert m["background_rejection_n_background_passing"] == round(600 * fpr[tpr >= REJECTION_SIGNAL_EFFICIENCY].min())
+    low, high = m["background_rejection_interval"]
+    assert low < m["background_rejection"] < high
+    k = int((test[labels == 1] > result.threshold).sum())
+    ci = binomtest(k, 200).proportion_ci(confidence_level=0.68, method="exact")
+    assert (m["tpr_at_fpr_n_signal_passing"], m["tpr_at_fpr_interval"]) == (k, [pytest.approx(ci.low),
+                                                                                 pytest.approx(ci.high)])  # fmt: skip
+    assert m["fpr_at_threshold_n_background_passing"] == int((test[labels == 0] > result.threshold).sum())
     np.testing.assert_array_equal(result.flagged, test > result.threshold)
 
 
