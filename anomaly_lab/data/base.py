@@ -20,7 +20,7 @@ import torch
 from torch.utils.data import DataLoader
 
 from anomaly_lab.data.cache import cached
-from anomaly_lab.data.loaders import BatchedTensorDataset, keep_batch, tensor_loader
+from anomaly_lab.data.loaders import per_sample_column, tensor_loader
 
 # Split arrays each dataset provides: background-only train/val, labelled signal for validation
 # (efficiency thresholds) and a labelled test mix. `<split>_<name>` arrays are per-sample extras of a split
@@ -209,16 +209,7 @@ class AnomalyDataModule(L.LightningDataModule, ABC):
         """The `data.decorrelate` extra of the splits, concatenated as float32 (None when not set)."""
         if self.decorrelate is None:
             return None
-        parts = []
-        for split in splits:
-            values = self.extras(split).get(self.decorrelate)
-            if values is None or np.ndim(values) != 1:
-                raise ValueError(
-                    f"data.decorrelate={self.decorrelate}: split '{split}' has no per-sample '{self.decorrelate}' "
-                    f"(its extras: {sorted(self.extras(split)) or 'none'}; an old cache?)"
-                )
-            parts.append(torch.as_tensor(np.asarray(values, np.float32)))
-        return torch.cat(parts)
+        return torch.cat([per_sample_column(self.extras(split), self.decorrelate, split) for split in splits])
 
     def _loader(
         self, x: torch.Tensor, labels: np.ndarray | None = None, shuffle: bool = False, v: torch.Tensor | None = None
@@ -226,12 +217,7 @@ class AnomalyDataModule(L.LightningDataModule, ABC):
         y = torch.zeros(len(x), dtype=torch.long) if labels is None else torch.as_tensor(labels).long()
         # pinned host batches make Lightning's copy to a GPU asynchronous: a pageable copy waits for the GPU each step
         on_gpu = self.trainer is not None and self.trainer.strategy.root_device.type == "cuda"
-        if v is None:
-            return tensor_loader(x, y, self.batch_size, shuffle, self.num_workers, pin_memory=on_gpu)
-        return DataLoader(
-            BatchedTensorDataset(x, y, v), batch_size=self.batch_size, shuffle=shuffle, num_workers=self.num_workers,
-            collate_fn=keep_batch, pin_memory=on_gpu,
-        )  # fmt: skip
+        return tensor_loader(x, y, self.batch_size, shuffle, self.num_workers, pin_memory=on_gpu, v=v)
 
     def train_dataloader(self) -> DataLoader:
         assert self.arrays is not None

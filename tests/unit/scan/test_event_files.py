@@ -14,6 +14,7 @@ from anomaly_lab.data.jets.datamodule import JetImageDataModule, jet_mass
 from anomaly_lab.data.jets.toptag_format import TopTagFormatError, iter_jets, jet_frame, write_jets
 from anomaly_lab.data.lhco.datamodule import LHCODataModule
 from anomaly_lab.data.lhco.highlevel import high_level_features
+from anomaly_lab.data.lhco.particles import detector_view, model_particles
 from anomaly_lab.data.lhco.rnd_format import LhcoFormatError, iter_events, write_events
 
 SIZES = dict.fromkeys(("train", "val", "val_signal", "test_background", "test_signal"), 1)
@@ -57,7 +58,10 @@ def test_lhco_files_stream_as_leading_particles_with_labels_when_present(tmp_pat
     chunks = list(dm.file_samples(path, 10))
     ((particles, labels),) = iter_events(path, 100)
     assert [x.shape for x, _ in chunks] == [(10, 50, 3), (10, 50, 3), (5, 50, 3)]
-    np.testing.assert_array_equal(np.concatenate([x for x, _ in chunks]), particles[:, :50])
+    # prepared as training's arrays are: the acceptance, then the leading-jet frame, then the leading 50
+    prepared = model_particles(detector_view(particles, dm.particles), dm.particles, dm.physics.jet_radius)
+    assert not np.array_equal(prepared[:, :50], particles[:, :50])  # the preparation did something to compare
+    np.testing.assert_array_equal(np.concatenate([x for x, _ in chunks]), prepared[:, :50])
     np.testing.assert_array_equal(np.concatenate([e["labels"] for _, e in chunks]), labels)
     assert all(extras == {} for _, extras in dm.file_samples(box, 10))  # a black box has no labels
 
@@ -67,7 +71,7 @@ def test_lhco_high_level_runs_get_features_and_mjj(tmp_path: Path) -> None:
     dm = LHCODataModule(source="files", path=str(path), representation="hlf", sizes=SIZES)
     ((x, extras),) = dm.file_samples(path, 10)
     ((particles, _),) = iter_events(path, 10)
-    expected = high_level_features(particles, dm.physics.jet_radius)
+    expected = high_level_features(detector_view(particles, dm.particles), dm.physics.jet_radius)  # accepted ones
     assert x.dtype == np.float32 and x.shape == (6, 5)
     np.testing.assert_allclose(x, expected.astype(np.float32))
     np.testing.assert_array_equal(extras["mjj"], expected[:, 0])
