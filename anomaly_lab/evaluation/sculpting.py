@@ -16,13 +16,12 @@ from typing import Any
 import numpy as np
 from scipy.spatial.distance import jensenshannon
 
+from anomaly_lab.evaluation.metrics import MIN_BACKGROUND_PASSING
 from anomaly_lab.evaluation.thresholds import flag
 
 log = logging.getLogger(__name__)
 
 N_BINS = 20
-# fewer passing background events than this leave the after-cut histogram noise: the distance is withheld
-MIN_BACKGROUND_PASSING = 10
 # signal efficiencies of the extra cuts summarised beside the policy threshold's
 SIGNAL_EFFICIENCIES = (0.1, 0.3, 0.5)
 # random selections of the same size that estimate the distance statistics alone give (its floor)
